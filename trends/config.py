@@ -1,0 +1,280 @@
+"""trends.toml: typed settings with precise, one-line errors.
+
+Lookup order: `--config PATH`, else `$TRENDS_CONFIG`, else `./trends.toml`.
+Secrets never live here: they come from the environment (see `Env`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from trends.errors import ConfigError
+
+SOURCE_KINDS = (
+    "rss", "google_trends", "google_news", "reddit", "youtube", "hackernews",
+    "mastodon_trends", "wikipedia_top", "bluesky_trending",
+)
+TONES = ("soft_sell", "hard_sell", "mixed")
+LANGUAGES = ("id", "en")
+DEFAULT_EVERY = timedelta(minutes=15)
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_EVERY = re.compile(r"^(\d+)\s*([smhd])$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    name: str
+    kind: str
+    url: str
+    language: str | None = None
+    every: timedelta = DEFAULT_EVERY
+
+
+@dataclass(frozen=True, slots=True)
+class ClientConfig:
+    id: str
+    name: str
+    languages: tuple[str, ...]
+    keywords: tuple[str, ...]
+    exclude: tuple[str, ...] = ()
+    channel: str = ""
+    timezone: str = "Asia/Jakarta"
+    digest_time: time = time(8, 0)
+    tone: str = "mixed"
+    hashtags: tuple[str, ...] = ()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True, slots=True)
+class WarehouseConfig:
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    file: Path
+    warehouse: WarehouseConfig
+    sources: tuple[SourceConfig, ...]
+    clients: tuple[ClientConfig, ...]
+
+    def source(self, name: str) -> SourceConfig:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        names = ", ".join(s.name for s in self.sources) or "none configured"
+        raise ConfigError(f"no source named {name!r}", file=str(self.file), key="--source",
+                          fix=f"use one of: {names}")
+
+    def client(self, client_id: str) -> ClientConfig:
+        for c in self.clients:
+            if c.id == client_id:
+                return c
+        ids = ", ".join(c.id for c in self.clients) or "none configured"
+        raise ConfigError(f"no client with id {client_id!r}", file=str(self.file), key="--client",
+                          fix=f"use one of: {ids}")
+
+
+@dataclass(frozen=True, slots=True)
+class Env:
+    """Settings that come from the environment only (secrets and endpoints)."""
+
+    slack_token: str | None
+    slack_base_url: str | None
+
+    @classmethod
+    def from_environ(cls, environ: dict[str, str] | None = None) -> Env:
+        e = os.environ if environ is None else environ
+        return cls(slack_token=e.get("SLACK_BOT_TOKEN") or None,
+                   slack_base_url=e.get("SLACK_API_BASE_URL") or None)
+
+
+def resolve_path(explicit: str | os.PathLike[str] | None) -> Path:
+    """Where the config lives: the flag, else $TRENDS_CONFIG, else ./trends.toml."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("TRENDS_CONFIG")
+    return Path(env) if env else Path("trends.toml")
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read and validate trends.toml. Every problem is a `ConfigError` naming file, key and fix."""
+    file = resolve_path(path)
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError("file not found", file=str(file),
+                          fix="run `trends init` to write a starter config, or pass --config PATH") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read ({exc.strerror})", file=str(file)) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"not valid TOML ({exc})", file=str(file),
+                          fix="check quoting and brackets on that line") from None
+    return parse_config(data, file)
+
+
+def parse_config(data: dict[str, Any], file: Path) -> Config:
+    p = _Parser(str(file))
+    p.only_keys(data, "", {"warehouse", "sources", "clients"})
+    wh = data.get("warehouse", {})
+    p.expect_table(wh, "warehouse")
+    p.only_keys(wh, "warehouse", {"path"})
+    wh_path = Path(p.string(wh, "warehouse", "path", default="data/trends.duckdb"))
+    if not wh_path.is_absolute():
+        wh_path = file.parent / wh_path   # relative to the config file, not the working directory
+
+    sources = tuple(p.source(s, f"sources[{i}]") for i, s in enumerate(p.array(data, "sources")))
+    p.unique([s.name for s in sources], "sources", "name")
+    clients = tuple(p.client(c, f"clients[{i}]") for i, c in enumerate(p.array(data, "clients")))
+    p.unique([c.id for c in clients], "clients", "id")
+    return Config(file=file, warehouse=WarehouseConfig(path=wh_path), sources=sources,
+                  clients=clients)
+
+
+def parse_every(text: str) -> timedelta:
+    """'15m' -> 15 minutes. Units: s, m, h, d."""
+    m = _EVERY.match(text.strip())
+    if not m or int(m.group(1)) == 0:
+        raise ValueError(text)
+    return timedelta(seconds=int(m.group(1)) * _UNITS[m.group(2)])
+
+
+class _Parser:
+    """Validation helpers that know the file name, so every error can name it."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def fail(self, key: str, problem: str, fix: str) -> ConfigError:
+        return ConfigError(problem, file=self.file, key=key or None, fix=fix)
+
+    def expect_table(self, value: Any, key: str) -> None:
+        if not isinstance(value, dict):
+            raise self.fail(key, "must be a table", f"write it as [{key}]")
+
+    def only_keys(self, table: dict[str, Any], where: str, allowed: set[str]) -> None:
+        for k in table:
+            if k not in allowed:
+                key = f"{where}.{k}" if where else k
+                raise self.fail(key, "unknown key",
+                                f"remove it or use one of: {', '.join(sorted(allowed))}")
+
+    def array(self, data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.fail(key, "must be an array of tables", f"write each entry as [[{key}]]")
+        return value
+
+    def string(self, table: dict[str, Any], where: str, key: str, *,
+               default: str | None = None) -> str:
+        if key not in table:
+            if default is not None:
+                return default
+            raise self.fail(f"{where}.{key}", "missing required field", f'add {key} = "..."')
+        value = table[key]
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"{where}.{key}", "must be a non-empty string", f'write {key} = "..."')
+        return value.strip()
+
+    def strings(self, table: dict[str, Any], where: str, key: str, *,
+                required: bool = False) -> tuple[str, ...]:
+        if key not in table:
+            if required:
+                raise self.fail(f"{where}.{key}", "missing required field",
+                                f'add {key} = ["...", "..."]')
+            return ()
+        value = table[key]
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise self.fail(f"{where}.{key}", "must be a list of non-empty strings",
+                            f'write {key} = ["...", "..."]')
+        return tuple(v.strip() for v in value)
+
+    def unique(self, values: list[str], where: str, key: str) -> None:
+        seen: set[str] = set()
+        for i, v in enumerate(values):
+            if v in seen:
+                raise self.fail(f"{where}[{i}].{key}", f"duplicate {key} {v!r}",
+                                f"give every entry of [[{where}]] its own {key}")
+            seen.add(v)
+
+    def source(self, t: dict[str, Any], where: str) -> SourceConfig:
+        self.only_keys(t, where, {"name", "kind", "url", "language", "every"})
+        name = self.string(t, where, "name")
+        kind = self.string(t, where, "kind")
+        if kind not in SOURCE_KINDS:
+            raise self.fail(f"{where}.kind", f"unknown source kind {kind!r}",
+                            f"use one of: {', '.join(SOURCE_KINDS)}")
+        url = self.string(t, where, "url")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise self.fail(f"{where}.url", f"not an http(s) URL: {url!r}",
+                            'write a full URL such as "https://example.com/feed.xml"')
+        language = t.get("language")
+        if language is not None and language not in LANGUAGES:
+            raise self.fail(f"{where}.language", f"unknown language {language!r}",
+                            f"use one of: {', '.join(LANGUAGES)} (or leave it out)")
+        every = DEFAULT_EVERY
+        if "every" in t:
+            raw = t["every"]
+            try:
+                every = parse_every(str(raw))
+            except ValueError:
+                raise self.fail(f"{where}.every", f"bad interval {raw!r}",
+                                'write a number and a unit, such as "15m", "1h" or "1d"') from None
+        return SourceConfig(name=name, kind=kind, url=url, language=language, every=every)
+
+    def client(self, t: dict[str, Any], where: str) -> ClientConfig:
+        self.only_keys(t, where, {"id", "name", "languages", "keywords", "exclude", "channel",
+                                  "timezone", "digest_time", "tone", "hashtags"})
+        cid = self.string(t, where, "id")
+        if not _SLUG.match(cid):
+            raise self.fail(f"{where}.id", f"bad id {cid!r}",
+                            "use lowercase letters, digits, '-' and '_' only")
+        languages = self.strings(t, where, "languages") or ("id",)
+        for lang in languages:
+            if lang not in LANGUAGES:
+                raise self.fail(f"{where}.languages", f"unknown language {lang!r}",
+                                f"use one or more of: {', '.join(LANGUAGES)}")
+        tz = self.string(t, where, "timezone", default="Asia/Jakarta")
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise self.fail(f"{where}.timezone", f"unknown time zone {tz!r}",
+                            'use an IANA name such as "Asia/Jakarta" or "Asia/Hong_Kong"') from None
+        raw_time = self.string(t, where, "digest_time", default="08:00")
+        m = re.fullmatch(r"(\d{1,2}):(\d{2})", raw_time)
+        if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+            raise self.fail(f"{where}.digest_time", f"bad time {raw_time!r}",
+                            'write 24-hour HH:MM, such as "08:00"')
+        tone = self.string(t, where, "tone", default="mixed")
+        if tone not in TONES:
+            raise self.fail(f"{where}.tone", f"unknown tone {tone!r}",
+                            f"use one of: {', '.join(TONES)}")
+        return ClientConfig(
+            id=cid,
+            name=self.string(t, where, "name", default=cid),
+            languages=languages,
+            keywords=self.strings(t, where, "keywords", required=True),
+            exclude=self.strings(t, where, "exclude"),
+            channel=self.string(t, where, "channel", default=f"#{cid}"),
+            timezone=tz,
+            digest_time=time(int(m.group(1)), int(m.group(2))),
+            tone=tone,
+            hashtags=self.strings(t, where, "hashtags"),
+        )
