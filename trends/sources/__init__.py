@@ -1,0 +1,25 @@
+"""Source kinds, one module each, and the registry that maps a config `kind` to its module."""
+
+from __future__ import annotations
+
+from trends.errors import ConfigError
+from trends.sources import google_trends, rss
+from trends.sources.base import Parsed, SourceKind
+
+REGISTRY: dict[str, SourceKind] = {
+    "rss": SourceKind("rss", rss.parse),
+    "reddit": SourceKind("reddit", rss.parse),
+    "youtube": SourceKind("youtube", rss.parse),
+    "google_trends": SourceKind("google_trends", google_trends.parse),
+}
+
+
+def get_kind(name: str) -> SourceKind:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise ConfigError(f"source kind {name!r} is not implemented yet",
+                          fix=f"use one of: {', '.join(sorted(REGISTRY))}") from None
+
+
+__all__ = ["REGISTRY", "Parsed", "SourceKind", "get_kind"]

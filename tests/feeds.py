@@ -1,0 +1,36 @@
+"""Small feed documents built in code for tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from xml.sax.saxutils import escape
+
+
+def rss(title: str, entries: list[dict[str, object]]) -> bytes:
+    """An RSS 2.0 document; each entry has title, link, and optional guid, description, date."""
+    items = []
+    for e in entries:
+        parts = [f"<title>{escape(str(e['title']))}</title>"]
+        if e.get("link"):
+            parts.append(f"<link>{escape(str(e['link']))}</link>")
+        if e.get("guid"):
+            parts.append(f"<guid>{escape(str(e['guid']))}</guid>")
+        if e.get("description"):
+            parts.append(f"<description>{escape(str(e['description']))}</description>")
+        if e.get("date"):
+            d = e["date"]
+            assert isinstance(d, datetime)
+            parts.append(f"<pubDate>{format_datetime(d)}</pubDate>")
+        items.append("<item>" + "".join(parts) + "</item>")
+    return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+            f"<title>{escape(title)}</title><link>https://example.test/</link>"
+            f"<description>test</description>{''.join(items)}</channel></rss>").encode()
+
+
+def news_entries(site: str, n: int, now: datetime | None = None,
+                 words: str = "Harga kopi arabika naik") -> list[dict[str, object]]:
+    now = now or datetime.now(UTC)
+    return [{"title": f"{words} {i}", "link": f"https://{site}/berita/{i}?utm_source=rss",
+             "guid": f"{site}-{i}", "description": f"<p>Berita <b>{i}</b> dari {site} &amp; lain</p>",
+             "date": now - timedelta(hours=i)} for i in range(n)]

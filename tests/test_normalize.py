@@ -1,0 +1,55 @@
+"""Pure normalization: text, links, keys, and Google Trends traffic."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from trends.normalize import canonical_url, clean_text, item_key, safe_link
+from trends.sources.google_trends import parse_traffic
+
+
+def test_clean_text_strips_markup_and_decodes_entities() -> None:
+    html = "<p>Harga <b>kopi</b> naik&nbsp;10%</p><script>alert(1)</script><p>Baca &amp;amp; simak</p>"
+    assert clean_text(html) == "Harga kopi naik 10% Baca & simak"   # nbsp folds into a space
+    assert clean_text(None) == "" and clean_text("  a \n b ") == "a b"
+
+
+@pytest.mark.parametrize(("url", "canonical"), [
+    ("https://news.example/a/1?utm_source=rss&utm_medium=x", "https://news.example/a/1"),
+    ("http://www.news.example/a/1/", "https://news.example/a/1"),
+    ("https://m.news.example/a/1#comments", "https://news.example/a/1"),
+    ("https://news.example/a/1/amp", "https://news.example/a/1"),
+    ("https://amp.news.example/a/1?fbclid=x&id=7", "https://news.example/a/1?id=7"),
+    ("https://NEWS.example:443/a?b=2&a=1", "https://news.example/a?a=1&b=2"),
+    ("javascript:alert(1)", None),
+    ("data:text/html;base64,xx", None),
+    ("", None),
+])
+def test_canonical_url(url: str, canonical: str | None) -> None:
+    assert canonical_url(url) == canonical
+
+
+def test_safe_link_keeps_only_http() -> None:
+    assert safe_link("https://a.example/x?utm_source=y") == "https://a.example/x?utm_source=y"
+    assert safe_link(" JavaScript:alert(1)") is None and safe_link("data:x") is None
+
+
+def test_item_key_prefers_the_link_then_guid_then_title() -> None:
+    t = datetime(2026, 1, 1, tzinfo=UTC)
+    a = item_key(url="https://x.example/a?utm_source=1", guid="1", source="A", title="T", published=t)
+    b = item_key(url="http://m.x.example/a", guid="2", source="B", title="U", published=None)
+    assert a == b
+    assert item_key(url=None, guid="g", source="A", title="T", published=t) != item_key(
+        url=None, guid="g", source="B", title="T", published=t)
+    assert item_key(url=None, guid=None, source="A", title="T", published=t) == item_key(
+        url=None, guid=None, source="A", title=" t ", published=t)
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("20.000+", 20000), ("2,000+", 2000), ("100+", 100), ("200K+", 200000),
+    ("1M+", 1_000_000), ("5 rb+", 5000), ("1,5 jt+", 1_500_000), ("", None), ("lots", None),
+])
+def test_google_trends_traffic(text: str, value: float | None) -> None:
+    assert parse_traffic(text) == value

@@ -1,0 +1,130 @@
+"""Scoring: trend signals per topic, relevance per client, and the ideas each client gets."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import duckdb
+
+from trends.config import ClientConfig, Config
+from trends.extract import extract_pending
+from trends.ideas import write_ideas
+from trends.models import Idea, ScoredTopic, Story
+from trends.normalize import utcnow
+from trends.relevance import TopicContext, score_topic, select_topics
+from trends.signals import SignalSettings, TopicSignal, compute_signals
+from warehouse import topics as sql
+
+TOP_TOPICS = 400          # topics judged per client: the strongest trends
+STORIES_PER_TOPIC = 40    # stories read per topic for relevance and exclusion
+IDEAS_PER_CLIENT = 5
+
+
+@dataclass(slots=True)
+class ScoreReport:
+    as_of: datetime
+    extracted: int
+    topics: int
+    selected: dict[str, list[ScoredTopic]] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        picks = ", ".join(f"{cid}: {len(ts)}" for cid, ts in self.selected.items())
+        return (f"scored {self.topics} trending topics as of {self.as_of:%Y-%m-%d %H:%M} UTC "
+                f"({self.extracted} items newly extracted); ideas per client: {picks or 'none'}")
+
+
+def client_day(client: ClientConfig, as_of: datetime) -> date:
+    """The client's local calendar day at `as_of`."""
+    return as_of.astimezone(client.tz).date()
+
+
+def score(con: duckdb.DuckDBPyConnection, config: Config, *, as_of: datetime | None = None,
+          settings: SignalSettings = SignalSettings()) -> ScoreReport:
+    """Extract pending topics, compute signals as of `as_of`, score every client, write ideas."""
+    as_of = as_of or utcnow()
+    extracted = extract_pending(con)
+    rows = sql.window_stats(con, as_of, recent=settings.recent,
+                            baseline_days=settings.baseline_days, min_items=settings.min_items)
+    signals = sorted(compute_signals(rows, as_of, settings), key=lambda s: (-s.trend, s.key))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        sql.save_signals(con, as_of, [s.as_row() for s in signals], utcnow())
+        contexts = _contexts(con, signals[:TOP_TOPICS], as_of, settings)
+        sql.sync_clients(con, config.clients)
+        report = ScoreReport(as_of=as_of, extracted=extracted, topics=len(signals))
+        for client in config.clients:
+            report.selected[client.id] = _score_client(con, client, contexts, as_of)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return report
+
+
+def _contexts(con: duckdb.DuckDBPyConnection, signals: list[TopicSignal], as_of: datetime,
+              settings: SignalSettings) -> dict[str, TopicContext]:
+    since = as_of - settings.recent * 2
+    by_key = {s.key: TopicContext(signal=s, stories=[], texts=[], item_keys=frozenset())
+              for s in signals}
+    keys: dict[str, set[str]] = {k: set() for k in by_key}
+    for topic, item, title, summary, url, source, event_at, extra in sql.topic_stories(
+            con, list(by_key), since, as_of, STORIES_PER_TOPIC):
+        ctx = by_key[topic]
+        keys[topic].add(item)
+        ctx.texts.append(f"{title}. {summary}".lower())
+        link = url
+        if not link and extra:   # a trend query has no link of its own: show its first article
+            news = json.loads(extra).get("news") or []
+            link = next((n.get("url") for n in news if n.get("url")), None)
+        ctx.stories.append(Story(title=title, url=link, source=source, published_at=event_at))
+    hashtags = sql.cooccurring_hashtags(con, list(by_key), since, as_of)
+    for k, ctx in by_key.items():
+        ctx.item_keys = frozenset(keys[k])
+        ctx.hashtags = hashtags.get(k, [])[:5]
+    return by_key
+
+
+def _score_client(con: duckdb.DuckDBPyConnection, client: ClientConfig,
+                  contexts: dict[str, TopicContext], as_of: datetime) -> list[ScoredTopic]:
+    scored: list[ScoredTopic] = []
+    blocked: dict[str, str | None] = {}
+    for key, ctx in contexts.items():
+        topic, blocked[key] = score_topic(client, ctx)
+        scored.append(topic)
+    chosen = select_topics(scored, contexts, IDEAS_PER_CLIENT)
+    chosen_keys = {t.key for t in chosen}
+    sql.save_client_scores(con, as_of, client.id, [
+        {"client_id": client.id, "topic_key": t.key, "label": t.label, "score": t.score,
+         "trend": t.trend, "relevance": t.relevance, "freshness": t.freshness,
+         "velocity": t.velocity, "breadth": t.breadth, "mentions": t.mentions, "state": t.state,
+         "matched": t.matched, "excluded_by": blocked[t.key], "selected": t.key in chosen_keys,
+         "reason": t.reason}
+        for t in scored if t.relevance > 0 or t.key in chosen_keys])
+    day = client_day(client, as_of)
+    ideas = write_ideas(client, [_trim(t) for t in chosen], day)
+    rank = {t.key: i + 1 for i, t in enumerate(chosen)}
+    sql.save_ideas(con, client.id, day, as_of, [_idea_row(i, rank[i.topic_key]) for i in ideas])
+    return chosen
+
+
+def _trim(t: ScoredTopic) -> ScoredTopic:
+    """Keep the stories worth showing: distinct headlines, newest first."""
+    seen: set[str] = set()
+    stories = []
+    for s in t.stories:
+        if s.title.lower() not in seen:
+            seen.add(s.title.lower())
+            stories.append(s)
+    t.stories = stories[:5]
+    return t
+
+
+def _idea_row(i: Idea, rank: int) -> dict[str, object]:
+    return {"rank": rank, "topic_key": i.topic_key, "topic_label": i.topic_label,
+            "language": i.language, "angle": i.angle, "platform": i.platform, "hook": i.hook,
+            "caption": i.caption, "hashtags": i.hashtags, "urgency": i.urgency, "why": i.why,
+            "stories": [{"title": s.title, "url": s.url, "source": s.source,
+                         "published_at": s.published_at.isoformat() if s.published_at else None}
+                        for s in i.stories]}

@@ -1,0 +1,64 @@
+"""SQL of the digest outbox: one row per client and local day."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import duckdb
+
+
+@dataclass(slots=True)
+class OutboxRow:
+    client_id: str
+    digest_date: date
+    channel: str
+    status: str            # pending | sent | failed | printed
+    text: str
+    messages: list[list[dict[str, Any]]]
+    ts: str | None
+    attempts: int
+
+
+def get(con: duckdb.DuckDBPyConnection, client_id: str, day: date) -> OutboxRow | None:
+    row = con.execute("""SELECT client_id, digest_date, channel, status, text, messages, ts, attempts
+                         FROM digests WHERE client_id = ? AND digest_date = ?""",
+                      [client_id, day]).fetchone()
+    if row is None:
+        return None
+    return OutboxRow(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6], row[7])
+
+
+def put(con: duckdb.DuckDBPyConnection, client_id: str, day: date, channel: str, text: str,
+        messages: list[list[dict[str, Any]]], status: str, now: datetime) -> None:
+    """Write the day's digest unless it was already sent. A digest that was only printed or
+    failed is replaced by the newest rendering."""
+    con.execute("""
+        INSERT INTO digests (client_id, digest_date, channel, status, text, messages, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (client_id, digest_date) DO UPDATE SET
+            channel = excluded.channel, text = excluded.text, messages = excluded.messages,
+            status = excluded.status
+        WHERE digests.status NOT IN ('sent', 'pending')""",
+        [client_id, day, channel, status, text, json.dumps(messages, ensure_ascii=False), now])
+
+
+def mark_sent(con: duckdb.DuckDBPyConnection, client_id: str, day: date, ts: str,
+              now: datetime) -> None:
+    con.execute("""UPDATE digests SET status = 'sent', ts = ?, sent_at = ?, attempts = attempts + 1,
+                   last_error = NULL WHERE client_id = ? AND digest_date = ?""",
+                [ts, now, client_id, day])
+
+
+def mark_failed(con: duckdb.DuckDBPyConnection, client_id: str, day: date, error: str) -> None:
+    con.execute("""UPDATE digests SET status = 'failed', attempts = attempts + 1, last_error = ?
+                   WHERE client_id = ? AND digest_date = ?""", [error[:500], client_id, day])
+
+
+def unsent(con: duckdb.DuckDBPyConnection) -> list[tuple[str, date]]:
+    """Digests that are pending or failed: to be sent on the next run instead of being lost."""
+    return [(r[0], r[1]) for r in con.execute(
+        """SELECT client_id, digest_date FROM digests WHERE status IN ('pending', 'failed')
+           ORDER BY digest_date, client_id""").fetchall()]
