@@ -16,7 +16,7 @@ import duckdb
 
 from trends.config import ClientConfig, Config, Env
 from trends.digest import fallback_text, render_blocks, render_markdown, render_text
-from trends.errors import DeliveryError
+from trends.errors import DeliveryError, PartialDeliveryError
 from trends.models import Digest, Idea, Story
 from trends.normalize import utcnow
 from trends.score import client_day
@@ -98,6 +98,12 @@ def _send(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date, sende
     name = f"{client.id}/{day}"
     try:
         ts = sender.post_digest(row.channel, row.messages, row.text)  # type: ignore[attr-defined]
+    except PartialDeliveryError as exc:
+        # The parent message is in the channel: posting again would show the day twice.
+        outbox.mark_sent(con, client.id, day, exc.ts, now)
+        report.sent.append(name)
+        report.failed.append(f"{name} (thread replies: {exc})")
+        return
     except DeliveryError as exc:
         outbox.mark_failed(con, client.id, day, str(exc))
         report.failed.append(name)

@@ -14,6 +14,10 @@ from trends.signals import TopicSignal
 
 # Indonesian clitics and particles attach to words ("kopinya", "promonya", "diskonlah").
 _SUFFIXES = r"(?:nya|lah|kah|pun|an)?"
+# A topic is relevant to a client when its label names a keyword or at least this share of
+# its stories do: one passing mention in twenty headlines is not a brief. And a topic needs
+# some evidence of its own (three items, or two sources) before anyone posts about it.
+MIN_RELEVANCE = 0.2
 
 
 @dataclass(slots=True)
@@ -67,7 +71,8 @@ def score_topic(client: ClientConfig, ctx: TopicContext) -> tuple[ScoredTopic, s
                            if any(term_pattern(k).search(t) for k in client.keywords))
     relevance = min(1.0, matching_stories / n + (0.3 if label_hits else 0.0))
     blocked = excluded_by(client, ctx)
-    score = 0.0 if blocked or relevance == 0 else s.trend * (0.25 + 0.75 * relevance)
+    relevant = (relevance >= MIN_RELEVANCE or bool(label_hits)) and (s.mentions >= 3 or s.breadth >= 2)
+    score = s.trend * (0.2 + 0.8 * relevance) if relevant and not blocked else 0.0
     return ScoredTopic(
         key=s.key, label=s.label, score=round(score, 4), trend=s.trend,
         relevance=round(relevance, 4), freshness=s.freshness, velocity=s.velocity,

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 import duckdb
 
+from trends.clusters import cluster_topics
 from trends.config import ClientConfig, Config
 from trends.extract import extract_pending
 from trends.ideas import write_ideas
@@ -65,24 +66,30 @@ def score(con: duckdb.DuckDBPyConnection, config: Config, *, as_of: datetime | N
 
 def _contexts(con: duckdb.DuckDBPyConnection, signals: list[TopicSignal], as_of: datetime,
               settings: SignalSettings) -> dict[str, TopicContext]:
+    """Cluster the strongest candidates into stories and gather each story's headlines."""
     since = as_of - settings.recent * 2
-    by_key = {s.key: TopicContext(signal=s, stories=[], texts=[], item_keys=frozenset())
-              for s in signals}
-    keys: dict[str, set[str]] = {k: set() for k in by_key}
+    stories: dict[str, dict[str, Story]] = {s.key: {} for s in signals}
+    texts: dict[str, str] = {}
     for topic, item, title, summary, url, source, event_at, extra in sql.topic_stories(
-            con, list(by_key), since, as_of, STORIES_PER_TOPIC):
-        ctx = by_key[topic]
-        keys[topic].add(item)
-        ctx.texts.append(f"{title}. {summary}".lower())
+            con, list(stories), since, as_of, STORIES_PER_TOPIC):
         link = url
         if not link and extra:   # a trend query has no link of its own: show its first article
             news = json.loads(extra).get("news") or []
             link = next((n.get("url") for n in news if n.get("url")), None)
-        ctx.stories.append(Story(title=title, url=link, source=source, published_at=event_at))
-    hashtags = sql.cooccurring_hashtags(con, list(by_key), since, as_of)
-    for k, ctx in by_key.items():
-        ctx.item_keys = frozenset(keys[k])
-        ctx.hashtags = hashtags.get(k, [])[:5]
+        stories[topic][item] = Story(title=title, url=link, source=source, published_at=event_at)
+        texts[item] = f"{title}. {summary}".lower()
+    clusters = cluster_topics(signals, {k: frozenset(v) for k, v in stories.items()})
+    hashtags = sql.cooccurring_hashtags(con, [c.members[0].key for c in clusters], since, as_of)
+    by_key: dict[str, TopicContext] = {}
+    for c in clusters:
+        merged = {k: st for m in c.members for k, st in stories[m.key].items() if k in c.items}
+        newest = sorted(merged.items(), key=lambda kv: kv[1].published_at or as_of, reverse=True)
+        newest = newest[:STORIES_PER_TOPIC]
+        by_key[c.signal.key] = TopicContext(
+            signal=c.signal, stories=[st for _, st in newest],
+            texts=[texts[k] for k, _ in newest], item_keys=c.items,
+            hashtags=[h for h in hashtags.get(c.members[0].key, [])
+                      if h.lower() != c.signal.label.lower()][:5])
     return by_key
 
 

@@ -102,4 +102,6 @@ def _strength(s: TopicSignal) -> float:
     novelty = 0.5 + 0.5 * s.freshness
     platform = 1.0 + 0.5 * s.volume
     fading = 0.6 if s.state == "fading" else 1.0
-    return math.log1p(s.mentions) * momentum * spread * novelty * platform * fading
+    # A lone word is rarely the story itself ("harga", "sale"): prefer the phrase around it.
+    specific = 1.0 if len(s.label.split()) > 1 or s.kind in ("hashtag", "query") else 0.75
+    return math.log1p(s.mentions) * momentum * spread * novelty * platform * fading * specific

@@ -1,0 +1,143 @@
+"""The whole pipeline on the demo world: real local feed server, real DuckDB, real Prefect flows,
+and a local Slack-compatible server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.feeds import rss
+from trends.cli import main
+from trends.config import Config, load_config
+from trends.demo.world import build_world, serve_world
+
+FLOOD_WORDS = ("banjir", "flood", "evakuasi", "korban")
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture(scope="module")
+def demo_output(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> tuple[str, Path]:
+    """`trends demo` once, as the README runs it: its printed digests and its directory."""
+    import contextlib
+    import io
+
+    from trends.demo.runner import run_demo
+
+    directory = tmp_path_factory.mktemp("demo")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert run_demo(directory) == 0
+    return out.getvalue(), directory
+
+
+def digest_sections(text: str) -> dict[str, str]:
+    """Split the demo's printed output into each client's digest."""
+    names = {"kopi-nusantara": "Kopi Nusantara —", "layar-emas": "Layar Emas TV —",
+             "belanja-kilat": "BelanjaKilat —"}
+    starts = sorted((text.index(marker), cid) for cid, marker in names.items())
+    ends = [s for s, _ in starts[1:]] + [text.index("\ningest:")]
+    return {cid: text[s:e] for (s, cid), e in zip(starts, ends)}
+
+
+def test_demo_prints_three_digests_with_ideas(demo_output: tuple[str, Path]) -> None:
+    text, _ = demo_output
+    sections = digest_sections(text)
+    for cid, section in sections.items():
+        assert "Hook:" in section and "Caption:" in section, (cid, section[:500])
+    assert "ingest: 8 sources fetched: 8 ok" in text
+
+
+def test_the_flood_reaches_no_digest(demo_output: tuple[str, Path]) -> None:
+    text, _ = demo_output
+    for cid, section in digest_sections(text).items():
+        low = section.lower()
+        assert not any(w in low for w in FLOOD_WORDS), (cid, section)
+
+
+def test_languages_follow_each_client(demo_output: tuple[str, Path]) -> None:
+    sections = digest_sections(demo_output[0])
+    assert "[ID]" in sections["kopi-nusantara"] and "[EN]" not in sections["kopi-nusantara"]
+    assert "[ID]" in sections["layar-emas"] and "[EN]" in sections["layar-emas"]
+    assert sections["layar-emas"].count("[ID]") == sections["layar-emas"].count("[EN]")
+
+
+def test_each_client_gets_its_own_stories(demo_output: tuple[str, Path],
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    _, directory = demo_output
+    config = str(directory / "trends.toml")
+    assert main(["--config", config, "sql", """
+        select client_id, string_agg(topic_key, ' | ' order by rank) as topics
+        from ideas where language = 'id' group by 1 order by 1""", "--format", "json"]) == 0
+    topics = {r["client_id"]: r["topics"] for r in json.loads(capsys.readouterr().out)}
+    assert "harbolnas" in topics["belanja-kilat"], topics
+    assert "timnas" in topics["layar-emas"], topics
+    assert any(w in topics["kopi-nusantara"] for w in ("kopi", "nobar", "timnas")), topics
+    # why each score is what it is can be asked of the warehouse
+    assert main(["--config", config, "sql", """
+        select count(*) filter (where excluded_by is not null) as excluded,
+               count(*) filter (where selected and reason like 'matches %') as explained
+        from client_topic_scores""", "--format", "json"]) == 0
+    row = json.loads(capsys.readouterr().out)[0]
+    assert row["excluded"] > 0 and row["explained"] >= 3
+
+
+def test_sql_answers_on_the_demo_warehouse(demo_output: tuple[str, Path],
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    _, directory = demo_output
+    assert main(["--config", str(directory / "trends.toml"), "sql",
+                 "select count(*) as n from items", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["n"] > 100
+
+
+@pytest.fixture
+def world_config(tmp_path: Path) -> Iterator[Config]:
+    """The demo world served locally, with its config, and a hostile headline added."""
+    world = build_world(NOW)
+    with serve_world(world) as server:
+        # Markup in feed text is stripped at ingest, but double-escaped text decodes into
+        # Slack's control sequences: exactly what the digest must escape.
+        hostile = [{"title": "Harbolnas &lt;!channel&gt; promo &lt;https://evil.example|klik&gt;"
+                             " diskon flash sale",
+                    "link": "https://evil.example/promo", "date": NOW,
+                    "description": "Flash sale harbolnas &lt;@U123&gt; &lt;!here&gt; diskon"},
+                   {"title": "Harbolnas &lt;!everyone&gt; flash sale gratis ongkir diskon",
+                    "link": "https://evil.example/promo2", "date": NOW,
+                    "description": "diskon harbolnas"}]
+        server.add("/hostile.xml", rss("Hostile", hostile))
+        text = world.config_toml(server.url(""), "trends.duckdb") + (
+            f'\n[[sources]]\nname = "Hostile"\nkind = "rss"\nurl = "{server.url("/hostile.xml")}"\n')
+        path = tmp_path / "trends.toml"
+        path.write_text(text, encoding="utf-8")
+        yield load_config(path)
+
+
+def test_digest_is_sent_once_per_client_and_day(world_config: Config, prefect_harness: None,
+                                                 slack_server, monkeypatch: pytest.MonkeyPatch
+                                                 ) -> None:
+    from flows.pipeline import digest, ingest, score
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_API_BASE_URL", slack_server.base_url)
+    path = str(world_config.file)
+    ingest(path)
+    score(path, as_of=NOW)
+    first = digest(path)
+    second = digest(path)
+    assert "3 sent" in first and "3 already sent" in second
+    posts = [p for m, p in slack_server.calls if m == "chat.postMessage" and not p.get("thread_ts")]
+    assert sorted(p["channel"] for p in posts) == sorted(c.channel for c in world_config.clients)
+    from warehouse.db import open_warehouse
+
+    with open_warehouse(world_config.warehouse.path, read_only=True) as con:
+        rows = con.execute("SELECT status, ts FROM digests").fetchall()
+    assert len(rows) == 3 and all(s == "sent" and ts for s, ts in rows)
+    # hostile feed text can never ping a channel or forge a link
+    payload = json.dumps([p for m, p in slack_server.calls if m == "chat.postMessage"])
+    assert "harbolnas" in payload.lower()
+    for bad in ("<!channel>", "<!everyone>", "<!here>", "<@U123>", "<https://evil.example|klik>"):
+        assert bad not in payload
+    assert "&lt;!channel&gt;" in payload

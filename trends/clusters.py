@@ -1,0 +1,78 @@
+"""Stories: candidates that are about the same items are one topic.
+
+Twenty articles about one match yield "timnas", "timnas indonesia", "arab saudi", "saudi" and
+"timnas indonesia vs arab saudi" as candidates. They share their items, so they are one story;
+it is named by its most specific candidate that still covers most of the story (a trend query
+or hashtag first: that is how people search), and it trends as strongly as its strongest one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from trends.signals import TopicSignal
+
+_KIND_RANK = {"query": 3, "hashtag": 2, "name": 1, "phrase": 1}
+
+
+@dataclass(slots=True)
+class Cluster:
+    signal: TopicSignal               # the story's signal, under its chosen key and label
+    members: list[TopicSignal]        # every candidate merged into it, strongest first
+    items: frozenset[str]
+
+
+def same_story(a: frozenset[str], b: frozenset[str], *, small: float = 0.6,
+               large: float = 0.4) -> bool:
+    """Most of the smaller set is in the larger, and it is a good part of the larger too.
+    Containment alone would swallow "kopi susu gula aren" (3 items) into "kopi" (9 items,
+    some about a flood); the second condition keeps a sub-story apart from a generic word."""
+    if not a or not b:
+        return False
+    common = len(a & b)
+    return common >= small * min(len(a), len(b)) and common >= large * max(len(a), len(b))
+
+
+def cluster_topics(signals: Sequence[TopicSignal], items: dict[str, frozenset[str]], *,
+                   label_cover: float = 0.6) -> list[Cluster]:
+    """Group candidates that tell the same story, strongest first. Each candidate is compared
+    with the items of a cluster's strongest member, so a chain of loosely related candidates
+    cannot drift one story into another; for the same reason a story's items are those of its
+    strongest member and of its label, not of every member."""
+    groups: list[tuple[frozenset[str], list[TopicSignal]]] = []
+    for s in sorted(signals, key=lambda s: (-s.trend, s.key)):
+        mine = items.get(s.key, frozenset())
+        for head_items, members in groups:
+            if same_story(mine, head_items):
+                members.append(s)
+                break
+        else:
+            groups.append((mine, [s]))
+    clusters = []
+    for head_items, members in groups:
+        signal = _named(members, label_cover)
+        clusters.append(Cluster(signal=signal, members=members,
+                                items=head_items | items.get(signal.key, frozenset())))
+    return clusters
+
+
+def _named(members: list[TopicSignal], label_cover: float) -> TopicSignal:
+    """The strongest member's signal, under the most specific label that covers the story."""
+    head = members[0]
+    floor = label_cover * max(m.mentions for m in members)
+    eligible = [m for m in members if m.mentions >= floor] or [head]
+    best = max(eligible, key=lambda m: (_KIND_RANK.get(m.kind, 0), min(_words(m.label), 6),
+                                        m.mentions, m.trend))
+    return replace(head, key=best.key, label=best.label, kind=best.kind,
+                   mentions=max(m.mentions for m in members),
+                   breadth=max(m.breadth for m in members),
+                   volume=max(m.volume for m in members))
+
+
+def _words(label: str) -> int:
+    return len(label.split())
+
+
+def keys_of(clusters: Iterable[Cluster]) -> list[str]:
+    return [c.signal.key for c in clusters]
