@@ -58,12 +58,14 @@ def cluster_topics(signals: Sequence[TopicSignal], items: dict[str, frozenset[st
 
 
 def _named(members: list[TopicSignal], label_cover: float) -> TopicSignal:
-    """The strongest member's signal, under the most specific label that covers the story."""
+    """The strongest member's signal, under the best label among those covering the story."""
     head = members[0]
     floor = label_cover * max(m.mentions for m in members)
     eligible = [m for m in members if m.mentions >= floor] or [head]
-    best = max(eligible, key=lambda m: (_KIND_RANK.get(m.kind, 0), min(_words(m.label), 6),
-                                        m.mentions, m.trend))
+    # A trend query or hashtag names a story the way people search for it; otherwise the
+    # most mentioned phrase of two or more words ("Nusaphone 12", not "pembeli pre-order").
+    best = max(eligible, key=lambda m: (_KIND_RANK.get(m.kind, 0), _words(m.label) > 1,
+                                        m.mentions, min(_words(m.label), 6), m.trend))
     return replace(head, key=best.key, label=best.label, kind=best.kind,
                    mentions=max(m.mentions for m in members),
                    breadth=max(m.breadth for m in members),
