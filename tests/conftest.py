@@ -14,6 +14,7 @@ FIXTURES = SHARED / "fixtures" / "real"
 # Tests never talk to a real Slack, even when the developer's shell has a token.
 for var in ("SLACK_BOT_TOKEN", "SLACK_API_BASE_URL", "TRENDS_CONFIG"):
     os.environ.pop(var, None)
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -114,6 +114,8 @@ def _config_arg(config: Config) -> str:
 def _quiet_prefect() -> None:
     # Our commands print their own summaries; Prefect's INFO lines would bury the digest.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # The embedded server would try to phone home; offline machines log an error for it.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 def cmd_init(args: argparse.Namespace) -> int:

@@ -1,0 +1,32 @@
+"""Text tools for Indonesian and English: tokens, stopwords, slang, stems, language."""
+
+from trends.nlp.tokenize import Token, mention_name, split_hashtag, tokenize, tokenize_clauses
+from trends.nlp.stopwords import (
+    BOILERPLATE,
+    STOPWORDS_EN,
+    STOPWORDS_ID,
+    is_boilerplate,
+    is_boilerplate_phrase,
+    is_stopword,
+)
+from trends.nlp.slang import normalize_slang
+from trends.nlp.stem import match_form, stem
+from trends.nlp.language import detect_language
+
+__all__ = [
+    "BOILERPLATE",
+    "STOPWORDS_EN",
+    "STOPWORDS_ID",
+    "Token",
+    "detect_language",
+    "is_boilerplate",
+    "is_boilerplate_phrase",
+    "is_stopword",
+    "match_form",
+    "mention_name",
+    "normalize_slang",
+    "split_hashtag",
+    "stem",
+    "tokenize",
+    "tokenize_clauses",
+]
