@@ -5,15 +5,21 @@
         ...
         assert slack.messages[0]["channel"] == "#kopi-nusantara"
 
-It implements what trends uses (auth.test, chat.postMessage, conversations.history,
-conversations.replies, reactions.get), checks the bearer token, enforces Slack's documented
-Block Kit limits, and can inject 5xx answers and 429s with Retry-After.
+It implements what trends uses (auth.test, chat.postMessage with message metadata,
+conversations.history with include_all_metadata/oldest/cursor, conversations.replies,
+conversations.list, reactions.get, and files_upload_v2's three steps:
+files.getUploadURLExternal, the upload URL, files.completeUploadExternal), checks the bearer
+token, enforces Slack's documented Block Kit limits, and can inject 5xx answers, 429s with
+Retry-After, random faults (`chaos`) and lost answers (`lose_answer_next`: the message is
+posted but the client sees a 500, as when a connection drops after Slack accepted it).
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import random
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -46,6 +52,11 @@ class SlackServer:
         self.statuses: list[int] = []          # HTTP status of each call, parallel to .calls
         self._known = None if channels is None else {self.channel_id(c) for c in channels}
         self._faults: list[tuple[int, dict[str, str]]] = []
+        self._lost: dict[str, int] = {}         # method -> answers to lose after doing the work
+        self._chaos: tuple[random.Random, float, float, int] | None = None
+        self.names: dict[str, str] = {}         # channel ID -> name, as posted to
+        self.files: dict[str, dict[str, Any]] = {}   # file ID -> {filename, data, channel, ...}
+        self._file_ids = itertools.count(1)
         self._last_ts_us = 0
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -92,6 +103,18 @@ class SlackServer:
         with self._lock:
             self._faults += [(429, {"Retry-After": str(retry_after)})] * n
 
+    def chaos(self, seed: int, error_rate: float = 0.1, rate_limit_rate: float = 0.1,
+              retry_after: int = 0) -> None:
+        """Answer API calls at random with a 500 (`error_rate`) or a 429 with Retry-After
+        (`rate_limit_rate`), reproducibly from `seed`. chaos(0, 0, 0) turns it off."""
+        with self._lock:
+            self._chaos = (random.Random(seed), error_rate, rate_limit_rate, retry_after)
+
+    def lose_answer_next(self, method: str = "chat.postMessage", n: int = 1) -> None:
+        """Do the next `n` calls of `method` but answer 500: the client cannot know it worked."""
+        with self._lock:
+            self._lost[method] = self._lost.get(method, 0) + n
+
     def add_reaction(self, channel: str, ts: str, name: str, user: str) -> None:
         """Record that `user` reacted with :name: to the message `ts` (what reactions.get shows)."""
         with self._lock:
@@ -124,21 +147,51 @@ class SlackServer:
                 auth: str | None) -> tuple[int, dict[str, str], dict[str, Any]]:
         with self._lock:
             self.calls.append((method, params))
+            if not self._faults and self._chaos is not None:
+                rng, err, limit, after = self._chaos
+                roll = rng.random()
+                if roll < err:
+                    self._faults.append((500, {}))
+                elif roll < err + limit:
+                    self._faults.append((429, {"Retry-After": str(after)}))
             if self._faults:
                 status, headers = self._faults.pop(0)
                 self.statuses.append(status)
                 error = "ratelimited" if status == 429 else "fatal_error"
                 return status, headers, {"ok": False, "error": error}
-            self.statuses.append(200)
             token = auth[7:].strip() if auth and auth.startswith("Bearer ") else params.get("token")
             if not token:
+                self.statuses.append(200)
                 return 200, {}, {"ok": False, "error": "not_authed"}
             if token != self.token:
+                self.statuses.append(200)
                 return 200, {}, {"ok": False, "error": "invalid_auth"}
             api = self._methods().get(method)
             if api is None:
+                self.statuses.append(200)
                 return 200, {}, {"ok": False, "error": "unknown_method"}
-            return 200, {}, api(params)
+            answer = api(params)
+            if self._lost.get(method):
+                self._lost[method] -= 1
+                self.statuses.append(500)
+                return 500, {}, {"ok": False, "error": "fatal_error"}
+            self.statuses.append(200)
+            return 200, {}, answer
+
+    def _upload(self, file_id: str, body: bytes) -> tuple[int, dict[str, str], dict[str, Any]]:
+        """The upload URL of files_upload_v2's second step: raw bytes, answered 200 'OK'."""
+        with self._lock:
+            self.calls.append(("upload", {"file_id": file_id, "bytes": len(body)}))
+            f = self.files.get(file_id)
+            if f is None:
+                self.statuses.append(404)
+                return 404, {}, {"ok": False, "error": "file_not_found"}
+            if len(body) != f["length"]:
+                self.statuses.append(400)
+                return 400, {}, {"ok": False, "error": "length_mismatch"}
+            f["data"] = body
+            self.statuses.append(200)
+            return 200, {}, {"ok": True}
 
     def _methods(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         return {
@@ -146,8 +199,47 @@ class SlackServer:
             "chat.postMessage": self._post_message,
             "conversations.history": self._history,
             "conversations.replies": self._replies,
+            "conversations.list": self._list,
             "reactions.get": self._reactions_get,
+            "files.getUploadURLExternal": self._get_upload_url,
+            "files.completeUploadExternal": self._complete_upload,
         }
+
+    def _list(self, params: dict[str, Any]) -> dict[str, Any]:
+        known = set(self._known or ()) | set(self.names)
+        channels = [{"id": cid, "name": self.names.get(cid, cid), "is_channel": True}
+                    for cid in sorted(known)]
+        return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
+
+    def _get_upload_url(self, params: dict[str, Any]) -> dict[str, Any]:
+        filename, length = params.get("filename"), params.get("length")
+        if not filename or length in (None, ""):
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._file_ids):09d}"
+        self.files[file_id] = {"id": file_id, "filename": filename, "length": int(length),
+                               "alt_txt": params.get("alt_txt"), "data": None,
+                               "channel": None, "thread_ts": None, "title": None}
+        return {"ok": True, "file_id": file_id,
+                "upload_url": f"http://127.0.0.1:{self.port}/upload/v1/{file_id}"}
+
+    def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        files = params.get("files")
+        if isinstance(files, str):
+            files = json.loads(files)
+        if not isinstance(files, list) or not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = params.get("channel_id")
+        if channel and self._known is not None and self.channel_id(channel) not in self._known:
+            return {"ok": False, "error": "channel_not_found"}
+        out = []
+        for f in files:
+            stored = self.files.get(str(f.get("id")))
+            if stored is None or stored["data"] is None:
+                return {"ok": False, "error": "file_not_found"}
+            stored.update(title=f.get("title"), thread_ts=params.get("thread_ts") or None,
+                          channel=self.channel_id(channel) if channel else None)
+            out.append({"id": stored["id"], "name": stored["filename"], "title": f.get("title")})
+        return {"ok": True, "files": out}
 
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": "https://trends-test.slack.com/", "team": "Trends Test",
@@ -175,14 +267,27 @@ class SlackServer:
             problem = _check_blocks(blocks)
             if problem:
                 return {"ok": False, "error": "invalid_blocks", "errors": [problem]}
+        metadata = params.get("metadata")
+        if isinstance(metadata, str):
+            try:
+                metadata = json.loads(metadata)
+            except json.JSONDecodeError:
+                return {"ok": False, "error": "invalid_metadata_format"}
+        if metadata is not None and (not isinstance(metadata, dict)
+                                     or not metadata.get("event_type")
+                                     or not isinstance(metadata.get("event_payload"), dict)):
+            return {"ok": False, "error": "invalid_metadata_format"}
         ts = self._new_ts()
         thread_ts = params.get("thread_ts") or None
+        cid = self.channel_id(channel)
+        if not channel.startswith("C"):
+            self.names.setdefault(cid, _name(channel))
         message = {
             "type": "message", "channel": channel, "channel_id": self.channel_id(channel),
             "ts": ts, "text": text or "", "blocks": blocks or [], "thread_ts": thread_ts,
             "unfurl_links": _flag(params.get("unfurl_links")),
             "unfurl_media": _flag(params.get("unfurl_media")),
-            "bot_id": "B0TRENDS", "user": "U0TRENDS",
+            "bot_id": "B0TRENDS", "user": "U0TRENDS", "metadata": metadata,
         }
         self.messages.append(message)
         return {"ok": True, "channel": message["channel_id"], "ts": ts,
@@ -194,11 +299,19 @@ class SlackServer:
             return {"ok": False, "error": "channel_not_found"}
         cid = self.channel_id(channel)
         # Like Slack: top-level messages only, newest first.
+        oldest = float(params.get("oldest") or 0)
         top = [m for m in self.messages if m["channel_id"] == cid
-               and m["thread_ts"] in (None, m["ts"])]
+               and m["thread_ts"] in (None, m["ts"]) and float(m["ts"]) > oldest]
+        newest_first = list(reversed(top))
+        # The cursor is the offset into the newest-first list, like Slack's opaque cursor.
+        start = int(params.get("cursor") or 0)
         limit = int(params.get("limit") or 100)
-        return {"ok": True, "messages": [_public(m, self.messages) for m in reversed(top)][:limit],
-                "has_more": len(top) > limit}
+        page = newest_first[start:start + limit]
+        more = start + limit < len(newest_first)
+        with_meta = bool(_flag(params.get("include_all_metadata")))
+        return {"ok": True, "messages": [_public(m, self.messages, with_meta) for m in page],
+                "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     def _replies(self, params: dict[str, Any]) -> dict[str, Any]:
         channel, ts = str(params.get("channel") or ""), str(params.get("ts") or "")
@@ -271,10 +384,12 @@ def _check_blocks(blocks: Any) -> str | None:
     return None
 
 
-def _public(message: dict[str, Any],
-            everything: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    out = {k: v for k, v in message.items()
-           if k not in ("channel", "channel_id", "unfurl_links", "unfurl_media") and v is not None}
+def _public(message: dict[str, Any], everything: list[dict[str, Any]] | None = None,
+            with_metadata: bool = True) -> dict[str, Any]:
+    hidden = ("channel", "channel_id", "unfurl_links", "unfurl_media")
+    if not with_metadata:       # like Slack: history shows metadata only when asked for it
+        hidden += ("metadata",)
+    out = {k: v for k, v in message.items() if k not in hidden and v is not None}
     if everything is not None and message["thread_ts"] is None:
         replies = [m for m in everything if m["thread_ts"] == message["ts"]]
         if replies:
@@ -325,6 +440,9 @@ def _handler_for(server: SlackServer) -> type[BaseHTTPRequestHandler]:
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
+            if parts.path.startswith("/upload/v1/"):
+                self._send(*server._upload(parts.path.rsplit("/", 1)[-1], body))
+                return
             if not parts.path.startswith("/api/"):
                 self._send(404, {}, {"ok": False, "error": "not_found"})
                 return

@@ -189,3 +189,24 @@ def test_fallback_text_is_short_and_escaped() -> None:
     assert len(text) <= 300
     assert text.startswith("Kopi Nusantara · Sunday 22 November 2026: 8 post ideas: Topik 0")
     assert "and 5 more" in text and "<" not in text
+
+
+def test_upcoming_moments_are_shown_and_escaped() -> None:
+    from trends.models import Moment
+
+    moments = [Moment(day=date(2026, 11, 25), name="Hari Guru", kind="holiday"),
+               Moment(day=date(2026, 12, 12), name=HOSTILE, kind="commercial")]
+    d = digest([idea()], moments=moments)
+    body = "\n".join(texts(render_blocks(d)))
+    assert "*:calendar: Coming up*" in body
+    assert "• Wed 25 Nov · Hari Guru (in 3 days)" in body
+    assert "<!" not in json.dumps(render_blocks(d))
+    assert "- Wed 25 Nov · Hari Guru (in 3 days)" in render_text(d)
+    assert "### Coming up" in render_markdown(d) and "\\<!channel\\>" in render_markdown(d)
+
+
+def test_brand_safety_warning_is_shown_with_the_idea() -> None:
+    d = digest([idea(warning="Sensitive: accident <!here>")])
+    body = "\n".join(texts(render_blocks(d)))
+    assert ":warning: _Sensitive: accident &lt;!here&gt;_" in body
+    assert "   Warning: Sensitive: accident <!here>" in render_text(d)

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from trends.config import ClientConfig
-from trends.ideas import MAX_HASHTAGS, PLATFORMS, label_hashtag, urgency, write_ideas
+from trends.ideas import ANGLES, MAX_HASHTAGS, PLATFORMS, label_hashtag, urgency, write_ideas
 from trends.models import ScoredTopic, Story
 
 DAY = date(2026, 11, 22)
@@ -67,8 +67,8 @@ def test_idea_carries_topic_context() -> None:
 
 
 @pytest.mark.parametrize(("tone", "allowed"), [
-    ("soft_sell", {"soft_sell", "question"}),
-    ("hard_sell", {"hard_sell", "question"}),
+    ("soft_sell", {"soft_sell", "question", "educational", "behind_the_scenes", "trust"}),
+    ("hard_sell", {"hard_sell", "question", "educational", "trust"}),
 ])
 def test_angle_follows_tone(tone: str, allowed: set[str]) -> None:
     angles = Counter(
@@ -77,11 +77,16 @@ def test_angle_follows_tone(tone: str, allowed: set[str]) -> None:
     assert set(angles) <= allowed
     main = tone
     assert angles[main] > angles["question"] > 0   # mostly the tone, sometimes a question
+    assert angles[main] > sum(angles.values()) / 2
+    assert angles["trust"] > 0                     # and sometimes an honest word on limits
 
 
 def test_mixed_tone_rotates_angles() -> None:
     ideas = write_ideas(client(tone="mixed"), TOPICS[:3], DAY)
-    assert sorted(i.angle for i in ideas) == ["hard_sell", "question", "soft_sell"]
+    assert len({i.angle for i in ideas}) == 3
+    week = {i.angle for d in range(7)
+            for i in write_ideas(client(tone="mixed"), TOPICS[:3], DAY + timedelta(days=d))}
+    assert week == set(ANGLES)
 
 
 def test_same_inputs_same_text_and_days_vary() -> None:
@@ -141,3 +146,55 @@ def test_no_leftover_placeholders() -> None:
             for i in write_ideas(client(tone=tone, languages=("id", "en")), TOPICS,
                                  DAY + timedelta(days=d)):
                 assert "{" not in i.hook + i.caption and "}" not in i.hook + i.caption
+
+
+@pytest.mark.parametrize("tone", ["soft_sell", "hard_sell", "mixed"])
+def test_a_week_of_digests_never_repeats_a_caption_or_hook(tone: str) -> None:
+    c = client(tone=tone, languages=("id", "en"))
+    week = [i for d in range(7) for i in write_ideas(c, TOPICS, DAY + timedelta(days=d))]
+    assert len(week) == 7 * len(TOPICS) * 2
+    captions = Counter(i.caption for i in week)
+    hooks = Counter(i.hook for i in week)
+    assert captions.most_common(1)[0][1] == 1, captions.most_common(3)
+    assert hooks.most_common(1)[0][1] == 1, hooks.most_common(3)
+
+
+def test_every_angle_has_templates_for_a_week_in_both_languages() -> None:
+    from trends.ideas import ROTATION, _TEMPLATES
+
+    for angle in ANGLES:
+        for lang in ("id", "en"):
+            hooks, captions = _TEMPLATES[(angle, lang)]
+            assert len(set(hooks)) >= ROTATION and len(set(captions)) >= ROTATION, (angle, lang)
+
+
+def test_flagged_sensitive_topic_is_informative_and_carries_the_warning() -> None:
+    t = topic(sensitivity="disaster", sensitive_terms=["banjir"],
+              warning="Sensitive topic (disaster: banjir). Check tone and context before posting;"
+                      " never sell on top of bad news.")
+    for d in range(7):
+        for i in write_ideas(client(tone="hard_sell", languages=("id", "en")), [t],
+                             DAY + timedelta(days=d)):
+            assert i.angle == "educational"
+            assert "banjir" in i.warning
+            assert ("Topik sensitif" in i.warning) == (i.language == "id")
+    safe = write_ideas(client(), [topic()], DAY)[0]
+    assert safe.warning == "" and safe.writer == "template"
+
+
+def test_urgency_follows_the_signal_posting_window_in_both_languages() -> None:
+    assert urgency("fading", "en", "peaked yesterday: skip") == "peaked yesterday: skip"
+    assert urgency("fading", "id", "peaked yesterday: skip") == "sudah puncak kemarin: lewati"
+    assert urgency("peaking", "id", "peaked 14 h ago: post early or skip") == \
+        "sudah puncak 14 jam lalu: posting pagi atau lewati"
+    t = topic(state="peaking", posting_window="peaking: post by noon")
+    ideas = write_ideas(client(languages=("id", "en")), [t], DAY)
+    assert [i.urgency for i in ideas] == ["puncak: posting sebelum jam 12", "peaking: post by noon"]
+
+
+def test_keyword_in_the_caption_adds_to_the_label_rather_than_repeating_it() -> None:
+    t = topic(matched=["timnas", "nonton"])
+    c = client(keywords=("timnas", "nonton"), languages=("id",))
+    for d in range(7):
+        idea = write_ideas(c, [t], DAY + timedelta(days=d))[0]
+        assert "urusan timnas" not in idea.caption.lower()

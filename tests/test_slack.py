@@ -168,3 +168,74 @@ def _api(slack: SlackServer, method: str, token: str | None = TOKEN,
     with urllib.request.urlopen(req, timeout=5) as resp:
         data: dict[str, Any] = json.loads(resp.read())
     return data
+
+
+META = {"event_type": "trends_digest", "event_payload": {"id": "kopi/2026-11-22"}}
+
+
+def test_lost_answer_is_found_in_history_not_posted_twice(slack: SlackServer) -> None:
+    slack.lose_answer_next("chat.postMessage")          # posted, but the client sees a 500
+    ts = sender(slack).post(CHANNEL, BLOCKS, "halo", metadata=META)
+    assert [m["ts"] for m in slack.messages] == [ts]
+    assert [m for m, _ in slack.calls] == ["chat.postMessage", "conversations.list",
+                                           "conversations.history"]
+    history = [p for m, p in slack.calls if m == "conversations.history"][0]
+    assert history["include_all_metadata"] in ("1", "true", True)
+
+
+def test_plain_500_with_metadata_is_retried_after_a_lookup(slack: SlackServer) -> None:
+    slack.fail_next(1, status=500)                       # refused before any work was done
+    ts = sender(slack).post(CHANNEL, BLOCKS, "halo", metadata=META)
+    assert [m["ts"] for m in slack.messages] == [ts]
+    assert slack.messages[0]["metadata"] == META
+
+
+def test_find_posted_pages_through_history(slack: SlackServer) -> None:
+    s = sender(slack)
+    first = s.post(CHANNEL, BLOCKS, "target", metadata=META)
+    for n in range(5):
+        s.post(CHANNEL, BLOCKS, f"later {n}")
+    msgs = s.history(CHANNEL, limit=2)                  # three pages of two
+    assert len(msgs) == 6 and msgs[-1]["ts"] == first
+    found = s.find_posted(CHANNEL, "trends_digest", "kopi/2026-11-22")
+    assert found is not None and found["ts"] == first
+    assert s.find_posted(CHANNEL, "trends_digest", "kopi/2026-11-23") is None
+    assert s.find_posted(CHANNEL, "trends_digest", "kopi/2026-11-22",
+                         oldest=float(first) + 0.000001) is None
+    # Without include_all_metadata, history hides metadata, as Slack does.
+    plain = _api(slack, "conversations.history", channel=CHANNEL)["messages"]
+    assert all("metadata" not in m for m in plain)
+
+
+def test_upload_png_in_three_steps(slack: SlackServer) -> None:
+    from trends.charts import sparkline_png
+
+    s = sender(slack)
+    parent = s.post(CHANNEL, BLOCKS, "halo")
+    png = sparkline_png([[1, 2, 3]])
+    file_id = s.upload_png(CHANNEL, png, "spark.png", "Mentions", "Mentions per day",
+                           thread_ts=parent)
+    f = slack.files[file_id]
+    assert f["data"] == png and f["thread_ts"] == parent and f["alt_txt"] == "Mentions per day"
+    assert f["channel"] == slack.channel_id(CHANNEL) and f["title"] == "Mentions"
+    assert [m for m, _ in slack.calls][1:] == [
+        "files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
+
+
+def test_chaos_is_reproducible_and_survivable(slack: SlackServer) -> None:
+    slack.chaos(seed=3, error_rate=0.3, rate_limit_rate=0.2, retry_after=0)
+    s = sender(slack, max_retries=10)
+    for n in range(10):
+        s.post(CHANNEL, BLOCKS, f"halo {n}")
+    assert len(slack.messages) == 10
+    assert 429 in slack.statuses and 500 in slack.statuses
+
+
+def test_lost_answer_on_a_thread_reply_is_not_posted_twice(slack: SlackServer) -> None:
+    s = sender(slack)
+    parent = s.post(CHANNEL, BLOCKS, "halo", metadata=META)
+    slack.lose_answer_next("chat.postMessage")
+    s.post_digest(CHANNEL, [BLOCKS, BLOCKS, BLOCKS], "halo", META, parent_ts=parent)
+    replies = [m for m in slack.messages if m["thread_ts"] == parent]
+    assert [m["metadata"]["event_payload"]["part"] for m in replies] == [2, 3]
+    assert "conversations.replies" in [m for m, _ in slack.calls]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import io
 import json
 import os
@@ -58,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("ingest", help="fetch the sources that are due and store new items")
     c.add_argument("--source", metavar="NAME", help="fetch only this source (even if not due)")
     c.add_argument("--force", action="store_true", help="fetch every source, due or not")
+    c.add_argument("--replay", metavar="DIR",
+                   help="load archived snapshots of --source from DIR (names start with "
+                        "YYYYMMDDTHHMMSSZ), each as if fetched at that time")
     c.set_defaults(func=cmd_ingest)
 
     c = sub.add_parser("score", help="extract topics, score them per client, write ideas")
@@ -78,19 +82,67 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--force", action="store_true", help="fetch every source, due or not")
     c.set_defaults(func=cmd_run)
 
+    c = sub.add_parser("alerts", help="read the team's reactions, then alert each client's "
+                                      "channel of spiking topics (cooldown and daily cap)")
+    c.set_defaults(func=cmd_alerts)
+
+    c = sub.add_parser("feedback", help="read reactions on digests and alerts from Slack, or "
+                                        "summarise the week's feedback")
+    c.add_argument("--weekly", action="store_true",
+                   help="print what each client's team used, liked and rejected in 7 days")
+    c.set_defaults(func=cmd_feedback)
+
+    c = sub.add_parser("report", help="write a static HTML page per client: charts of its top "
+                                      "topics and the day's ideas")
+    c.add_argument("--html", metavar="DIR", required=True, type=Path,
+                   help="directory for <client>.html and index.html")
+    c.add_argument("--client", metavar="ID", help="only this client")
+    c.add_argument("--date", metavar="YYYY-MM-DD", type=date.fromisoformat,
+                   help="the client's local day of the ideas (default today)")
+    c.set_defaults(func=cmd_report)
+
     c = sub.add_parser("demo", help="the whole pipeline offline on generated sample data")
     c.add_argument("--dir", default="trends-demo", help="where to leave its config and warehouse")
     c.set_defaults(func=cmd_demo)
 
-    c = sub.add_parser("sql", help="run a read-only SQL query on the warehouse")
+    c = sub.add_parser("sql", help="run a read-only SQL query on the warehouse's read snapshot")
     c.add_argument("query")
     c.add_argument("--format", choices=("table", "csv", "json"), default="table")
     c.add_argument("--limit", type=int, default=1000, help="row cap (default 1000)")
+    c.add_argument("--timeout", type=float, default=30.0, metavar="S",
+                   help="time budget in seconds; the query is interrupted after it (default 30)")
     c.set_defaults(func=cmd_sql)
 
-    c = sub.add_parser("status", help="sources' health, counts and last runs")
+    c = sub.add_parser("query", help="run a named query (warehouse/queries/NAME.sql)")
+    c.add_argument("name", nargs="?", help="the query; leave it out to list them")
+    c.add_argument("--client", metavar="ID", help="the $client parameter")
+    c.add_argument("--topic", metavar="TEXT", help="the $topic parameter")
+    c.add_argument("--param", metavar="NAME=VALUE", action="append", default=[],
+                   help="any other parameter (repeatable)")
+    c.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    c.add_argument("--limit", type=int, default=1000, help="row cap (default 1000)")
+    c.add_argument("--timeout", type=float, default=30.0, metavar="S",
+                   help="time budget in seconds (default 30)")
+    c.set_defaults(func=cmd_query)
+
+    c = sub.add_parser("status", help="sources' health, counts, last and next runs")
     c.add_argument("--format", choices=("table", "json"), default="table")
     c.set_defaults(func=cmd_status)
+
+    c = sub.add_parser("sources", help="import sources from OPML, or export them as OPML")
+    srcs = c.add_subparsers(title="sources commands", metavar="ACTION")
+    c.set_defaults(func=functools.partial(_usage, c))
+    sc = srcs.add_parser("import", help="append the new feeds of an OPML file to trends.toml")
+    sc.add_argument("file", metavar="FILE.opml")
+    sc.set_defaults(func=cmd_sources_import)
+    sc = srcs.add_parser("export", help="print the configured sources as OPML")
+    sc.set_defaults(func=cmd_sources_export)
+
+    c = sub.add_parser("serve", help="serve the scheduled deployments on a Prefect server")
+    c.add_argument("--port", type=int, default=4200,
+                   help="port of the local Prefect server to start (default 4200); "
+                        "unused when PREFECT_API_URL is set")
+    c.set_defaults(func=cmd_serve)
     return p
 
 
@@ -120,7 +172,7 @@ def _quiet_prefect() -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     from trends.starter import STARTER_CONFIG
-    from warehouse.db import open_warehouse
+    from warehouse.db import open_writer
 
     path = resolve_path(args.config)
     if path.exists() and not args.force:
@@ -129,7 +181,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(STARTER_CONFIG, encoding="utf-8")
     config = load_config(path)
-    with open_warehouse(config.warehouse.path):
+    with open_writer(config.warehouse):   # creates it, and publishes its first read snapshot
         pass
     print(f"wrote {path} ({len(config.sources)} sources, {len(config.clients)} clients)")
     print(f"created the warehouse at {config.warehouse.path}")
@@ -140,10 +192,25 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     config = _config(args)
     if args.source:
         config.source(args.source)   # fail fast on a typo, before Prefect starts
+    if args.replay:
+        return _replay(config, args)
     _quiet_prefect()
     from flows.pipeline import ingest
 
     print(ingest(_config_arg(config), source=args.source, force=args.force))
+    return EXIT_OK
+
+
+def _replay(config: Config, args: argparse.Namespace) -> int:
+    if not args.source:
+        raise ConfigError("--replay needs --source", key="--source",
+                          fix="name the source the snapshots were captured from: "
+                              "--replay DIR --source NAME")
+    from trends.replay import replay
+    from warehouse.db import open_writer
+
+    with open_writer(config.warehouse, wait=120.0) as con:
+        print(replay(con, config, args.replay, args.source).summary())
     return EXIT_OK
 
 
@@ -186,6 +253,53 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_alerts(args: argparse.Namespace) -> int:
+    config = _config(args)
+    _quiet_prefect()
+    from flows.pipeline import alerts
+
+    for stage, summary in alerts(_config_arg(config)).items():
+        print(summary if summary.startswith(stage) else f"{stage}: {summary}")
+    return EXIT_OK
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from trends.config import Env
+    from trends.feedback import collect, weekly_summary
+
+    config = _config(args)
+    if args.weekly:
+        from warehouse.snapshot import open_reader
+
+        with open_reader(config.warehouse) as (con, _):
+            print(weekly_summary(con, config), end="")
+        return EXIT_OK
+    env = Env.from_environ()
+    if not env.slack_token:
+        raise ConfigError("SLACK_BOT_TOKEN is not set", key="feedback",
+                          fix="export SLACK_BOT_TOKEN=xoxb-... (reactions are read from Slack)")
+    from trends.slack import SlackSender
+    from warehouse.db import open_writer
+
+    with open_writer(config.warehouse, wait=120.0) as con:
+        print(collect(con, config, SlackSender(env.slack_token, env.slack_base_url)).summary())
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from trends.report import write_reports
+    from warehouse.snapshot import open_reader
+
+    config = _config(args)
+    if args.client:
+        config.client(args.client)
+    with open_reader(config.warehouse) as (con, _):
+        paths = write_reports(con, config, args.html, day=args.date, client_id=args.client)
+    for path in paths:
+        print(path)
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from trends.demo.runner import run_demo
 
@@ -194,34 +308,101 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    import duckdb
+    return _run_sql(_config(args), args.query, None, args)
 
-    from warehouse.db import open_warehouse
 
+def cmd_query(args: argparse.Namespace) -> int:
+    from warehouse.named import all_queries, get
+
+    if not args.name:
+        for q in all_queries().values():
+            params = " ".join(f"--{p}" for p in q.params)
+            print(f"{q.name}{' ' + params if params else ''}\n    {q.description}")
+        return EXIT_OK
+    query = get(args.name)
+    given = dict(_split_param(p) for p in args.param)
+    for name in ("client", "topic"):
+        if getattr(args, name) is not None:
+            given[name] = getattr(args, name)
     config = _config(args)
-    with open_warehouse(config.warehouse.path, read_only=True, wait=5.0) as con:
+    if "client" in given:
+        config.client(given["client"])   # a typo is a one-line error naming the clients
+    return _run_sql(config, query.sql, query.bind(given), args)
+
+
+def _split_param(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise ConfigError(f"bad parameter {text!r}", key="--param", fix="write --param NAME=VALUE")
+    return name.strip(), value
+
+
+def _run_sql(config: Config, sql: str, params: dict[str, str] | None,
+             args: argparse.Namespace) -> int:
+    from trends.sqlrun import QueryError, run_query
+    from warehouse.snapshot import open_reader
+
+    with open_reader(config.warehouse) as (con, _):
         try:
-            cur = con.execute(args.query)
-        except duckdb.Error as exc:
-            print(f"trends: sql: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
+            result = run_query(con, sql, params, limit=args.limit, timeout=args.timeout)
+        except QueryError as exc:
+            print(f"trends: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        names = [d[0] for d in cur.description or []]
-        rows = cur.fetchmany(args.limit + 1)
-    capped = len(rows) > args.limit
-    rows = rows[: args.limit]
-    print(format_rows(names, rows, args.format))
-    if capped:
+    print(format_rows(result.columns, result.rows, args.format))
+    if result.capped:
         print(f"(stopped at {args.limit} rows; raise --limit to see more)", file=sys.stderr)
     return EXIT_OK
 
 
+def _usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """A command group called without its action: show its help, exit 2."""
+    parser.print_help()
+    return EXIT_USAGE
+
+
+def cmd_sources_import(args: argparse.Namespace) -> int:
+    from trends.opml import import_into
+
+    path = resolve_path(args.config)
+    try:
+        opml = Path(args.file).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read ({exc.strerror})", file=args.file,
+                          fix="pass the path of an OPML file exported from your reader") from None
+    try:
+        plan = import_into(path, opml, source_name=Path(args.file).name)
+    except ConfigError as exc:
+        if exc.file is None:   # a problem of the OPML file itself
+            exc = ConfigError(exc.problem, file=args.file, key=exc.key, fix=exc.fix)
+        raise exc from None
+    for e in plan.added:
+        print(f"added    {e.name} ({e.kind}) {e.url}")
+    for e, why in plan.skipped:
+        print(f"skipped  {e.name} {e.url}: {why}")
+    print(f"{len(plan.added)} added, {len(plan.skipped)} skipped"
+          + (f"; written to {path}" if plan.added else ""))
+    return EXIT_OK
+
+
+def cmd_sources_export(args: argparse.Namespace) -> int:
+    from trends.opml import write_opml
+
+    sys.stdout.write(write_opml(_config(args).sources).decode("utf-8"))
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    config = _config(args)
+    from flows.serve import serve
+
+    return serve(config, port=args.port)
+
+
 def cmd_status(args: argparse.Namespace) -> int:
-    from warehouse.db import open_warehouse
-    from warehouse.status import status
+    from trends.status_report import collect
 
     config = _config(args)
-    with open_warehouse(config.warehouse.path, read_only=True, wait=5.0) as con:
-        info = status(con)
+    info = collect(config)
     if args.format == "json":
         print(json.dumps(info, default=_json_default, indent=2))
         return EXIT_OK
@@ -231,6 +412,8 @@ def cmd_status(args: argparse.Namespace) -> int:
           f"ideas {c['ideas']}  digests sent {c['digests_sent']}")
     print(f"last ingest {_fmt(info['last_ingest_at'])}  last scoring as of "
           f"{_fmt(info['last_score_as_of'])}")
+    print(f"read from  {info['read_from']}")
+    _print_runs(info)
     print()
     print(format_rows(["source", "kind", "failures", "last success", "last error"],
                       [(s["name"], s["kind"], s["failures"], s["last_success_at"],
@@ -241,6 +424,23 @@ def cmd_status(args: argparse.Namespace) -> int:
                           [(d["client_id"], d["digest_date"], d["status"], d["ts"],
                             d["last_error"]) for d in info["digests"]], "table"))
     return EXIT_OK
+
+
+def _print_runs(info: dict[str, Any]) -> None:
+    prefect = info.get("prefect")
+    if prefect:
+        print(f"prefect    {prefect['api_url']} "
+              f"({'reachable' if prefect['reachable'] else 'not reachable'})")
+    last = info.get("prefect_last_runs") or info["last_runs"]
+    if last:
+        print()
+        print(format_rows(["last runs", "at", "state / detail"],
+                          [(r.get("deployment") or r["flow"], r["at"],
+                            r.get("state") or r.get("detail")) for r in last], "table"))
+    print()
+    print(format_rows([f"next runs (from {info['next_runs_from']})", "at", "schedule"],
+                      [(r.get("deployment") or r["flow"], r["at"], r.get("schedule", r.get("state")))
+                       for r in info["next_runs"]], "table"))
 
 
 def format_rows(names: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> str:

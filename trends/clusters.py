@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from trends.signals import TopicSignal
 
@@ -49,6 +50,7 @@ def cluster_topics(signals: Sequence[TopicSignal], items: dict[str, frozenset[st
                 break
         else:
             groups.append((mine, [s]))
+    groups = _fold_sub_stories(groups)
     clusters = []
     for head_items, members in groups:
         signal = _named(members, label_cover)
@@ -57,18 +59,52 @@ def cluster_topics(signals: Sequence[TopicSignal], items: dict[str, frozenset[st
     return clusters
 
 
+def _fold_sub_stories(groups: list[tuple[frozenset[str], list[TopicSignal]]], *,
+                      contained: float = 0.6, strong: float = 0.5,
+                      ) -> list[tuple[frozenset[str], list[TopicSignal]]]:
+    """Fold a smaller story into a stronger one when it is an angle of it: most of its items
+    are the stronger story's, and one of its candidates contains a main name of the stronger
+    ("Jadwal Timnas Indonesia", "Suporter Timnas Indonesia Padati GBK" into "Timnas Indonesia";
+    "promo Harbolnas" into "Harbolnas 12.12"). Item overlap alone is not enough: two stories
+    told by the same few articles stay apart unless they also share a name."""
+    kept: list[tuple[frozenset[str], list[TopicSignal], set[str]]] = []
+    for items, members in groups:
+        for big_items, big_members, names in kept:
+            if (items and len(items & big_items) >= contained * len(items)
+                    and any(_contains(m.key, name) for m in members for name in names)):
+                big_members.extend(members)
+                break
+        else:
+            top = max(m.mentions for m in members)
+            names = {m.key for m in members if m.mentions >= strong * top}
+            kept.append((items, members, names))
+    return [(items, members) for items, members, _ in kept]
+
+
+def _contains(key: str, name: str) -> bool:
+    """Whether `name`'s words appear in `key`, in a row."""
+    return f" {name} " in f" {key} "
+
+
 def _named(members: list[TopicSignal], label_cover: float) -> TopicSignal:
-    """The strongest member's signal, under the best label among those covering the story."""
+    """The story as its best-named member tells it: that member's key, label, state and
+    posting window, with the strength, mentions, breadth and volume of the strongest.
+
+    The best name covers most of the story, and is how people search: a trend query or a
+    hashtag first, then a phrase of two to four words, then the most mentioned, then an
+    established name before one coined today ("Harga Emas Antam", not "Emas Antam Naik
+    Tajam"). The state is that name's own: a brand-new headline phrase would call a story
+    "new" that has been growing for days."""
     head = members[0]
     floor = label_cover * max(m.mentions for m in members)
     eligible = [m for m in members if m.mentions >= floor] or [head]
-    # A trend query or hashtag names a story the way people search for it; otherwise the
-    # most mentioned phrase of two or more words ("Nusaphone 12", not "pembeli pre-order").
-    best = max(eligible, key=lambda m: (_KIND_RANK.get(m.kind, 0), _words(m.label) > 1,
-                                        m.mentions, min(_words(m.label), 6), m.trend))
-    return replace(head, key=best.key, label=best.label, kind=best.kind,
-                   mentions=max(m.mentions for m in members),
+    newest = max(m.first_seen_at for m in members)
+    best = max(eligible, key=lambda m: (
+        _KIND_RANK.get(m.kind, 0), 2 <= _words(m.label) <= 4, m.mentions,
+        newest - m.first_seen_at >= timedelta(days=1), min(_words(m.label), 4), m.trend))
+    return replace(best, trend=head.trend, mentions=max(m.mentions for m in members),
                    breadth=max(m.breadth for m in members),
+                   platforms=max(m.platforms for m in members),
                    volume=max(m.volume for m in members))
 
 

@@ -10,25 +10,37 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from trends.errors import ConfigError
+from trends.signals import SignalSettings
 
 SOURCE_KINDS = (
     "rss", "google_trends", "google_news", "reddit", "youtube", "hackernews",
     "mastodon_trends", "wikipedia_top", "bluesky_trending",
 )
 TONES = ("soft_sell", "hard_sell", "mixed")
+POLICIES = ("avoid", "flag")   # what to do with a sensitive topic (trends/safety.py)
 LANGUAGES = ("id", "en")
 DEFAULT_EVERY = timedelta(minutes=15)
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _EVERY = re.compile(r"^(\d+)\s*([smhd])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DATE = re.compile(r"(\d{4}-)?\d{2}-\d{2}")
+
+
+def _valid_date(text: str) -> bool:
+    # "02-29" is valid for an every-year date: checked against a leap year.
+    try:
+        date.fromisoformat(text if len(text) == 10 else f"2000-{text}")
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +50,24 @@ class SourceConfig:
     url: str
     language: str | None = None
     every: timedelta = DEFAULT_EVERY
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword:
+    """A client keyword or phrase with its weight and synonyms (in any language)."""
+
+    term: str
+    weight: float = 1.0
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ClientDate:
+    """A date that matters to one client: `when` is "MM-DD" (every year) or "YYYY-MM-DD"."""
+
+    name: str
+    when: str
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +82,10 @@ class ClientConfig:
     digest_time: time = time(8, 0)
     tone: str = "mixed"
     hashtags: tuple[str, ...] = ()
+    # Weighted keywords with synonyms; empty means every entry of `keywords` with weight 1.
+    keyword_specs: tuple[Keyword, ...] = ()
+    policy: str = "avoid"
+    dates: tuple[ClientDate, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -61,6 +95,27 @@ class ClientConfig:
 @dataclass(frozen=True, slots=True)
 class WarehouseConfig:
     path: Path
+    # The read snapshot that `trends sql`, `status` and analysts open; published after each
+    # writing run (see warehouse/snapshot.py). Default: snapshot/<name> beside the warehouse.
+    snapshot: Path | None = None
+    # A DuckDB connection string for a warehouse that is not a local file ("md:trends" for
+    # MotherDuck, "ducklake:..." for DuckLake); `path` is then unused. See docs/operations.md.
+    url: str | None = None
+
+    @property
+    def snapshot_path(self) -> Path:
+        return self.snapshot or self.path.parent / "snapshot" / self.path.name
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSettings:
+    """`[alerts]`: when a relevant topic's spike becomes a Slack alert (trends/alerts.py)."""
+
+    velocity: float = 3.0                  # without the signal's spike flag: recent/baseline at least
+    min_mentions: int = 5                  # evidence: items in the recent window
+    cooldown: timedelta = timedelta(hours=24)   # per client and topic
+    daily_cap: int = 3                     # alerts per client and local day
+    enabled: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +124,8 @@ class Config:
     warehouse: WarehouseConfig
     sources: tuple[SourceConfig, ...]
     clients: tuple[ClientConfig, ...]
+    signals: SignalSettings = SignalSettings()   # [signals]: trend sensitivity
+    alerts: AlertSettings = AlertSettings()      # [alerts]: spike alerts
 
     def source(self, name: str) -> SourceConfig:
         for s in self.sources:
@@ -129,20 +186,30 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
 
 def parse_config(data: dict[str, Any], file: Path) -> Config:
     p = _Parser(str(file))
-    p.only_keys(data, "", {"warehouse", "sources", "clients"})
+    p.only_keys(data, "", {"warehouse", "sources", "clients", "signals", "alerts"})
     wh = data.get("warehouse", {})
     p.expect_table(wh, "warehouse")
-    p.only_keys(wh, "warehouse", {"path"})
+    p.only_keys(wh, "warehouse", {"path", "snapshot", "url"})
     wh_path = Path(p.string(wh, "warehouse", "path", default="data/trends.duckdb"))
     if not wh_path.is_absolute():
         wh_path = file.parent / wh_path   # relative to the config file, not the working directory
+    snapshot = Path(p.string(wh, "warehouse", "snapshot")) if "snapshot" in wh else None
+    if snapshot is not None and not snapshot.is_absolute():
+        snapshot = file.parent / snapshot
+    wh_url = p.string(wh, "warehouse", "url") if "url" in wh else None
+    if wh_url is not None and not wh_url.startswith(("md:", "motherduck:", "ducklake:")):
+        raise p.fail("warehouse.url", f"unsupported connection string {wh_url!r}",
+                     'use "md:DATABASE" (MotherDuck) or "ducklake:METADATA" (DuckLake), '
+                     "or remove it to use the local file in path")
 
     sources = tuple(p.source(s, f"sources[{i}]") for i, s in enumerate(p.array(data, "sources")))
     p.unique([s.name for s in sources], "sources", "name")
     clients = tuple(p.client(c, f"clients[{i}]") for i, c in enumerate(p.array(data, "clients")))
     p.unique([c.id for c in clients], "clients", "id")
-    return Config(file=file, warehouse=WarehouseConfig(path=wh_path), sources=sources,
-                  clients=clients)
+    return Config(file=file, warehouse=WarehouseConfig(path=wh_path, snapshot=snapshot,
+                                                       url=wh_url), sources=sources,
+                  clients=clients, signals=p.signals(data.get("signals", {})),
+                  alerts=p.alerts(data.get("alerts", {})))
 
 
 def parse_every(text: str) -> timedelta:
@@ -205,6 +272,126 @@ class _Parser:
                             f'write {key} = ["...", "..."]')
         return tuple(v.strip() for v in value)
 
+    def keywords(self, t: dict[str, Any], where: str) -> tuple[Keyword, ...]:
+        """`keywords`: plain strings, or tables {term, weight, synonyms} mixed with them."""
+        key = f"{where}.keywords"
+        raw = t.get("keywords")
+        if raw is None:
+            raise self.fail(key, "missing required field", 'add keywords = ["...", "..."]')
+        if isinstance(raw, str):
+            raw = [raw]
+        if not isinstance(raw, list) or not raw:
+            raise self.fail(key, "must be a non-empty list",
+                            'write keywords = ["kopi", {term = "kedai kopi", weight = 2}]')
+        specs = []
+        for i, entry in enumerate(raw):
+            if isinstance(entry, str) and entry.strip():
+                specs.append(Keyword(entry.strip()))
+                continue
+            if not isinstance(entry, dict):
+                raise self.fail(f"{key}[{i}]", "must be a string or a table",
+                                'write "kopi" or {term = "kopi", weight = 2, '
+                                'synonyms = ["coffee"]}')
+            self.only_keys(entry, f"{key}[{i}]", {"term", "weight", "synonyms"})
+            term = self.string(entry, f"{key}[{i}]", "term")
+            weight = entry.get("weight", 1.0)
+            if isinstance(weight, bool) or not isinstance(weight, int | float) \
+                    or not 0 < weight <= 5:
+                raise self.fail(f"{key}[{i}].weight", f"bad weight {weight!r}",
+                                "use a number above 0 and at most 5 (1 is the default)")
+            synonyms = self.strings(entry, f"{key}[{i}]", "synonyms")
+            specs.append(Keyword(term, float(weight), synonyms))
+        return tuple(specs)
+
+    def client_dates(self, t: dict[str, Any], where: str) -> tuple[ClientDate, ...]:
+        """`dates`: [{name, date = "MM-DD" | "YYYY-MM-DD", keywords}] (anniversaries, launches)."""
+        raw = t.get("dates", [])
+        if not isinstance(raw, list) or not all(isinstance(d, dict) for d in raw):
+            raise self.fail(f"{where}.dates", "must be a list of tables",
+                            'write dates = [{name = "Anniversary", date = "11-28"}]')
+        out = []
+        for i, d in enumerate(raw):
+            w = f"{where}.dates[{i}]"
+            self.only_keys(d, w, {"name", "date", "keywords"})
+            name = self.string(d, w, "name")
+            when = self.string(d, w, "date")
+            if not _DATE.fullmatch(when) or not _valid_date(when):
+                raise self.fail(f"{w}.date", f"bad date {when!r}",
+                                'write "MM-DD" for every year or "YYYY-MM-DD" for one day')
+            out.append(ClientDate(name, when, self.strings(d, w, "keywords")))
+        return tuple(out)
+
+    def signals(self, t: Any) -> SignalSettings:
+        """`[signals]`: sensitivity of the spike test and of the trend windows."""
+        self.expect_table(t, "signals")
+        self.only_keys(t, "signals", {"k", "min_events", "min_items", "spacing", "window",
+                                      "recent", "half_life"})
+        d = SignalSettings()
+
+        def duration(key: str, default: timedelta) -> timedelta:
+            if key not in t:
+                return default
+            try:
+                return parse_every(str(t[key]))
+            except ValueError:
+                raise self.fail(f"signals.{key}", f"bad duration {t[key]!r}",
+                                'write a number and a unit, such as "12h" or "7d"') from None
+
+        def count(key: str, default: int) -> int:
+            v = t.get(key, default)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise self.fail(f"signals.{key}", f"bad count {v!r}",
+                                "use a whole number of items, 1 or more")
+            return v
+
+        k = t.get("k", d.k)
+        if isinstance(k, bool) or not isinstance(k, int | float) or not 0 < k <= 10:
+            raise self.fail("signals.k", f"bad multiple {k!r}",
+                            "use a number above 0 and at most 10 (standard deviations; 2 is "
+                            "the default, lower is more sensitive)")
+        recent = duration("recent", d.recent)
+        window = duration("window", recent + timedelta(days=d.baseline_days))
+        if window < 3 * recent or window % recent:
+            raise self.fail("signals.window", f"window {t.get('window')!r} does not fit",
+                            f"use a whole number of recent windows ({t.get('recent', '24h')}), "
+                            "at least 3 of them, such as \"7d\"")
+        return SignalSettings(
+            recent=recent, baseline_days=(window - recent) / timedelta(days=1),
+            half_life=duration("half_life", d.half_life), min_items=count("min_items", d.min_items),
+            k=float(k), min_events=count("min_events", d.min_events),
+            spacing=duration("spacing", d.spacing))
+
+    def alerts(self, t: Any) -> AlertSettings:
+        """`[alerts]`: velocity, min_mentions, cooldown, daily_cap, enabled."""
+        self.expect_table(t, "alerts")
+        self.only_keys(t, "alerts", {"velocity", "min_mentions", "cooldown", "daily_cap",
+                                     "enabled"})
+        d = AlertSettings()
+        velocity = t.get("velocity", d.velocity)
+        if isinstance(velocity, bool) or not isinstance(velocity, int | float) or velocity <= 1:
+            raise self.fail("alerts.velocity", f"bad velocity {velocity!r}",
+                            "use a number above 1 (times the topic's usual rate), such as 3")
+        counts = {}
+        for key, default, low in (("min_mentions", d.min_mentions, 1),
+                                  ("daily_cap", d.daily_cap, 0)):
+            v = t.get(key, default)
+            if isinstance(v, bool) or not isinstance(v, int) or v < low:
+                raise self.fail(f"alerts.{key}", f"bad count {v!r}",
+                                f"use a whole number, {low} or more")
+            counts[key] = v
+        cooldown = d.cooldown
+        if "cooldown" in t:
+            try:
+                cooldown = parse_every(str(t["cooldown"]))
+            except ValueError:
+                raise self.fail("alerts.cooldown", f"bad duration {t['cooldown']!r}",
+                                'write a number and a unit, such as "24h"') from None
+        enabled = t.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise self.fail("alerts.enabled", f"bad flag {enabled!r}", "write true or false")
+        return AlertSettings(velocity=float(velocity), min_mentions=counts["min_mentions"],
+                             cooldown=cooldown, daily_cap=counts["daily_cap"], enabled=enabled)
+
     def unique(self, values: list[str], where: str, key: str) -> None:
         seen: set[str] = set()
         for i, v in enumerate(values):
@@ -241,7 +428,8 @@ class _Parser:
 
     def client(self, t: dict[str, Any], where: str) -> ClientConfig:
         self.only_keys(t, where, {"id", "name", "languages", "keywords", "exclude", "channel",
-                                  "timezone", "digest_time", "tone", "hashtags"})
+                                  "timezone", "digest_time", "tone", "hashtags", "policy",
+                                  "dates"})
         cid = self.string(t, where, "id")
         if not _SLUG.match(cid):
             raise self.fail(f"{where}.id", f"bad id {cid!r}",
@@ -266,11 +454,20 @@ class _Parser:
         if tone not in TONES:
             raise self.fail(f"{where}.tone", f"unknown tone {tone!r}",
                             f"use one of: {', '.join(TONES)}")
+        policy = self.string(t, where, "policy", default="avoid")
+        if policy not in POLICIES:
+            raise self.fail(f"{where}.policy", f"unknown policy {policy!r}",
+                            'use "avoid" (never suggest sensitive topics) or "flag" '
+                            "(suggest them with a warning)")
+        specs = self.keywords(t, where)
         return ClientConfig(
             id=cid,
             name=self.string(t, where, "name", default=cid),
             languages=languages,
-            keywords=self.strings(t, where, "keywords", required=True),
+            keywords=tuple(k.term for k in specs),
+            keyword_specs=specs,
+            policy=policy,
+            dates=self.client_dates(t, where),
             exclude=self.strings(t, where, "exclude"),
             channel=self.string(t, where, "channel", default=f"#{cid}"),
             timezone=tz,

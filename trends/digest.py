@@ -13,7 +13,8 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from trends.models import Digest, Idea, Story
+from trends.ideas import writer_note
+from trends.models import Digest, Idea, Moment, Story
 
 __all__ = [
     "MAX_BLOCKS", "MAX_SECTION_TEXT", "MAX_HEADER_TEXT",
@@ -102,12 +103,36 @@ def render_blocks(d: Digest) -> list[list[dict[str, Any]]]:
             current = [_context(f"*{escape(_clean(title))}* · continued")]
             messages.append(current)
         current.extend(group)
+    moments = _moments(d)
+    if moments:
+        lines = "\n".join(f"• {escape(_moment_line(m, d.local_date))}" for m in moments)
+        block = [_section(f"*:calendar: Coming up*\n{lines}")]
+        if not _fits(messages[-1], block):
+            messages.append([_context(f"*{escape(_clean(title))}* · continued")])
+        messages[-1].extend(block)
+    if writer_note(d.ideas):
+        note = [_context(escape(writer_note(d.ideas)))]
+        if not _fits(messages[-1], note):
+            messages.append([])
+        messages[-1].extend(note)
     if d.failing_sources:
         footer = [_context(_failing_line(d.failing_sources))]
         if not _fits(messages[-1], footer):
             messages.append([])
         messages[-1].extend(footer)
     return messages
+
+
+def _moments(d: Digest) -> list[Moment]:
+    # `moments` arrived with the calendar work; older callers build Digests without it.
+    return list(getattr(d, "moments", None) or [])[:8]
+
+
+def _moment_line(m: Moment, today: date) -> str:
+    days = (m.day - today).days
+    when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
+    return _clean(f"{_WEEKDAYS[m.day.weekday()][:3]} {m.day.day} {_MONTHS[m.day.month - 1][:3]}"
+                  f" · {m.name} ({when})")
 
 
 def _summary(d: Digest, count: int) -> str:
@@ -131,6 +156,9 @@ def _topic_blocks(n: int, topic: _Topic) -> list[dict[str, Any]]:
         ]
         if idea.hashtags:
             lines.append(escape(_clean(" ".join(idea.hashtags))))
+        warning = getattr(idea, "warning", "")
+        if warning:
+            lines.append(f":warning: _{escape(_clean(warning))}_")
         blocks.append(_section("\n".join(lines)))
     if topic.stories:
         blocks.append(_context("Sources: " + " · ".join(_story_link(s) for s in topic.stories)))
@@ -256,6 +284,8 @@ def render_text(d: Digest) -> str:
             ]
             if idea.hashtags:
                 out.append(f"   Tags:    {_clean(' '.join(idea.hashtags))}")
+            if getattr(idea, "warning", ""):
+                out.append(f"   Warning: {_clean(idea.warning)}")
         if topic.stories:
             out += ["", "   Sources:"]
             for s in topic.stories:
@@ -265,6 +295,11 @@ def render_text(d: Digest) -> str:
                 if url:
                     out.append(f"     {_clean(url)}")
         out.append("")
+    moments = _moments(d)
+    if moments:
+        out += ["Coming up:"] + [f"- {_moment_line(m, d.local_date)}" for m in moments] + [""]
+    if writer_note(d.ideas):
+        out += [writer_note(d.ideas), ""]
     if d.failing_sources:
         out.append("Failing sources: " + ", ".join(_clean(n) for n in d.failing_sources))
     return "\n".join(out).rstrip() + "\n"
@@ -289,6 +324,8 @@ def render_markdown(d: Digest) -> str:
                     f"> {_md(idea.hook)}", "", _md(idea.caption), ""]
             if idea.hashtags:
                 out += [" ".join(f"`{_clean(t).replace('`', '')}`" for t in idea.hashtags), ""]
+            if getattr(idea, "warning", ""):
+                out += [f"_Warning: {_md(idea.warning)}_", ""]
         if topic.stories:
             for s in topic.stories:
                 url = _http_url(s.url)
@@ -296,6 +333,12 @@ def render_markdown(d: Digest) -> str:
                 link = f"[{title}](<{_encode_url(url)}>)" if url else title
                 out.append(f"- {link}" + (f" ({_md(s.source)})" if s.source else ""))
             out.append("")
+    moments = _moments(d)
+    if moments:
+        out += ["### Coming up", ""] + [f"- {_md(_moment_line(m, d.local_date))}"
+                                        for m in moments] + [""]
+    if writer_note(d.ideas):
+        out += [f"_{_md(writer_note(d.ideas))}_", ""]
     if d.failing_sources:
         out += ["---", "", "_Failing sources: " + ", ".join(_md(n) for n in d.failing_sources)
                 + "_", ""]

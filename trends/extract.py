@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
+from typing import Any
 
 import duckdb
 
@@ -25,20 +30,49 @@ def item_candidates(title: str, summary: str, language: str | None,
     return found
 
 
-def extract_pending(con: duckdb.DuckDBPyConnection, batch: int = 20_000) -> int:
-    """Extract the topics of every item that has none yet. Returns the number of items done."""
+# Below this many pending items one process is faster than starting workers (~0.5 s).
+PARALLEL_MIN_ITEMS = 4_000
+
+
+def _candidate_rows(rows: Sequence[tuple[Any, ...]]) -> list[list[tuple[str, str, str]]]:
+    """(key, label, kind) of the candidates of each (title, summary, language, extra): plain
+    tuples pickle fast between processes."""
+    return [[(c.key, c.label, c.kind) for c in item_candidates(*r)] for r in rows]
+
+
+def _extract_all(rows: Sequence[tuple[Any, ...]], workers: int) -> list[list[tuple[str, str, str]]]:
+    texts = [(r[1], r[2], r[3], r[6]) for r in rows]
+    if workers <= 1 or len(rows) < PARALLEL_MIN_ITEMS:
+        return _candidate_rows(texts)
+    # forkserver, not fork: the caller holds DuckDB's threads (and maybe Prefect's), and a
+    # forked child of a threaded process can deadlock on a lock some thread held.
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["trends.extract"])
+    size = -(-len(texts) // (workers * 2))
+    chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        return [found for part in pool.map(_candidate_rows, chunks) for found in part]
+
+
+def extract_pending(con: duckdb.DuckDBPyConnection, batch: int = 20_000,
+                    workers: int | None = None) -> int:
+    """Extract the topics of every item that has none yet. Returns the number of items done.
+    A large backlog (a replay, a big ingest) is spread over `workers` processes (default: the
+    CPUs this process may use)."""
+    if workers is None:
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     done = 0
     while rows := sql.pending_items(con, batch):
         mentions: list[tuple[str, str, str, datetime]] = []
         topics: dict[str, tuple[str, str, datetime, datetime]] = {}
-        for key, title, summary, language, source, event_at, extra in rows:
-            for c in item_candidates(title, summary, language, extra):
-                mentions.append((c.key, key, source, event_at))
-                seen = topics.get(c.key)
+        for (key, _, _, _, source, event_at, _), found in zip(rows, _extract_all(rows, workers)):
+            for topic, label, kind in found:
+                mentions.append((topic, key, source, event_at))
+                seen = topics.get(topic)
                 if seen is None:
-                    topics[c.key] = (c.label, c.kind, event_at, event_at)
+                    topics[topic] = (label, kind, event_at, event_at)
                 else:
-                    topics[c.key] = (seen[0], seen[1], min(seen[2], event_at),
+                    topics[topic] = (seen[0], seen[1], min(seen[2], event_at),
                                      max(seen[3], event_at))
         sql.save_mentions(con, mentions, [(k, *v) for k, v in topics.items()],
                           [r[0] for r in rows])

@@ -9,138 +9,49 @@ from __future__ import annotations
 
 import hashlib
 import re
+import tomllib
 from collections.abc import Iterable
 from datetime import date
+from importlib import resources
 
 from trends.config import ClientConfig
+from trends.llm import LLMWriter, WriteRequest
 from trends.models import Idea, ScoredTopic
+from trends.safety import Sensitivity, warning_text
 
-__all__ = ["ANGLES", "PLATFORMS", "MAX_HASHTAGS", "write_ideas", "label_hashtag", "urgency"]
+__all__ = ["ANGLES", "PLATFORMS", "MAX_HASHTAGS", "write_ideas", "label_hashtag", "urgency",
+           "writer_note"]
 
-ANGLES = ("soft_sell", "hard_sell", "question")
+ANGLES = ("soft_sell", "hard_sell", "question", "educational", "behind_the_scenes", "trust")
+# How often each angle comes up for a tone, out of 12: mostly the tone the client approved,
+# sometimes a question, a tip, a look behind the scenes, or an honest word about limits.
+_TONE_MIX: dict[str, tuple[tuple[str, int], ...]] = {
+    "soft_sell": (("soft_sell", 6), ("question", 2), ("behind_the_scenes", 2),
+                  ("educational", 1), ("trust", 1)),
+    "hard_sell": (("hard_sell", 7), ("question", 2), ("trust", 2), ("educational", 1)),
+}
+# A sensitive topic shown to a `flag` client: inform, never sell.
+_SENSITIVE_ANGLE = "educational"
 PLATFORMS = ("instagram", "tiktok", "x", "facebook")
 MAX_HASHTAGS = 6
 _LANGUAGE_ORDER = ("id", "en")
 
-# (hook, caption) templates per angle and language. Placeholders: {topic} the topic label,
-# {brand} the client's name, {kw} a client keyword (one found in the topic's headlines if any).
-# Keywords may be nouns ("kopi") or verbs ("ngopi"), so they only appear after words that fit
-# both: "urusan", "doyan", "soal".
-_HOOKS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("soft_sell", "id"): (
-        "Kabar {topic} lagi rame nih, kamu udah ngikutin?",
-        "Lagi pada ngomongin {topic}, ya? Sini, ngobrol bareng {brand}.",
-        "Hari ini semua orang bahas {topic}. Kita ikut nimbrung, ah.",
-        "{topic} lagi jadi obrolan di mana-mana, dan kami ngerti kenapa.",
-        "Ngikutin {topic} paling pas sambil santai bareng {brand}.",
-    ),
-    ("soft_sell", "en"): (
-        "Everyone's talking about {topic} today.",
-        "{topic} is all over the timeline, and we totally get why.",
-        "Catching up on {topic}? Take a moment for yourself too.",
-        "Today's mood: {topic}, with a little something from {brand}.",
-        "Following {topic}? {brand} is following along with you.",
-    ),
-    ("hard_sell", "id"): (
-        "Mumpung {topic} lagi rame, ada yang spesial dari {brand}!",
-        "{topic} lagi panas, promonya juga nggak kalah panas!",
-        "Ikutan heboh {topic}? Sekalian cek penawaran {brand}, yuk!",
-        "Momen {topic} kayak gini sayang banget kalau dilewatin.",
-        "Sambil nungguin kabar {topic}, checkout dulu di {brand}, yuk!",
-    ),
-    ("hard_sell", "en"): (
-        "{topic} is trending, and so is our latest offer.",
-        "While everyone's talking {topic}, {brand} has something for you.",
-        "Don't just watch {topic}. Treat yourself too!",
-        "{topic} is the perfect excuse to treat yourself today.",
-        "Big day for {topic}, big deals at {brand}.",
-    ),
-    ("question", "id"): (
-        "Siapa yang udah siap buat {topic}?",
-        "Jujur deh, kamu tim mana soal {topic}?",
-        "Kalau ngomongin {topic}, yang pertama kepikiran apa?",
-        "{topic} lagi rame banget. Menurut kamu gimana?",
-        "Satu kata buat {topic}, apa?",
-    ),
-    ("question", "en"): (
-        "Who's ready for {topic}?",
-        "Honest question: where do you stand on {topic}?",
-        "{topic} in one word. Go!",
-        "What's the first thing that comes to mind with {topic}?",
-        "Are you keeping up with {topic}?",
-    ),
-}
+# Hook and caption templates live in trends/data/idea_templates.toml (the team extends them
+# without touching code): at least ROTATION entries per angle and language.
+ROTATION = 7
 
-_CAPTIONS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("soft_sell", "id"): (
-        "Kabar {topic} lagi rame nih. Apa pun keseruannya, {brand} siap nemenin hari kamu, "
-        "apalagi buat urusan {kw}. Kamu ngikutin dari mana?",
-        "Lagi scroll berita {topic}? Jangan lupa ambil jeda sebentar. Momen kecil kayak gini "
-        "yang bikin urusan {kw} jadi lebih berasa. Salam hangat dari {brand}.",
-        "Semua lagi bahas {topic}, dan kami pun ikut nimbrung. Buat kamu yang ngikutin dari pagi, "
-        "{brand} selalu ada buat urusan {kw}. Share cerita kamu di komentar, ya!",
-        "{topic} lagi hangat-hangatnya. Pas banget buat berhenti sejenak dan nikmatin hal-hal "
-        "kecil bareng {brand}. Kamu sendiri lagi ngapain hari ini?",
-        "Hari ini rasanya semua orang ngomongin {topic}. Apa pun yang kamu ikutin, semoga "
-        "harimu tetap santai. Kalau butuh teman soal {kw}, {brand} ada di sini.",
-    ),
-    ("soft_sell", "en"): (
-        "{topic} is everywhere today. Whatever you're following, {brand} is here for the small "
-        "moments in between, especially when it comes to {kw}. Where are you catching it from?",
-        "Scrolling through {topic} updates? Pause for a second. Good days are made of small "
-        "moments, and {kw} is one of ours. Love, {brand}.",
-        "We're following {topic} too! Tell us how you're spending the day, and {brand} will be "
-        "right there with you.",
-        "With {topic} trending, it's a good day to slow down and enjoy the little things. "
-        "What's your go-to {kw} moment? From all of us at {brand}.",
-        "{topic} has everyone talking. Whatever your take, we hope your day has room for a "
-        "little {kw}. {brand} is here when you need it.",
-    ),
-    ("hard_sell", "id"): (
-        "Mumpung lagi rame {topic}, {brand} punya penawaran spesial buat kamu yang doyan {kw}. "
-        "Cek detailnya di link bio sebelum kehabisan!",
-        "Nggak cuma {topic} yang lagi panas, penawaran {brand} hari ini juga! Klik link di bio "
-        "dan amankan punyamu sekarang.",
-        "Rayain momen {topic} bareng {brand}. Buat kamu yang doyan {kw}, ini waktu yang pas "
-        "buat checkout. Jangan sampai kelewatan!",
-        "Lagi seru-serunya {topic}? Lengkapi momennya dengan {brand}. Order sekarang lewat link "
-        "di bio, biar nggak ketinggalan!",
-        "Kabar {topic} boleh bikin deg-degan, tapi urusan {kw} biar {brand} yang beresin. "
-        "Pesan sekarang, cek promonya di link bio!",
-    ),
-    ("hard_sell", "en"): (
-        "{topic} has everyone talking, so {brand} has a special offer for anyone who loves "
-        "{kw}. Check the link in bio before it's gone!",
-        "Celebrate {topic} with {brand}. Your {kw} fix is one tap away: order via the link in "
-        "bio today.",
-        "It's not just {topic} that's hot right now. {brand}'s deals are too! Shop now via the "
-        "link in bio.",
-        "Make the most of {topic} with {brand}. Order now and don't miss out!",
-        "{topic} today, {kw} all day. Grab yours from {brand} now, link in bio!",
-    ),
-    ("question", "id"): (
-        "Siapa yang udah siap buat {topic}? Tulis jawaban kamu di kolom komentar, jawaban "
-        "paling seru bakal di-repost sama {brand}!",
-        "{topic} lagi jadi bahan obrolan. Kamu tim setuju atau tim nggak setuju? Ceritain di "
-        "komentar, {brand} pengen denger pendapat kamu.",
-        "Kalau ngomongin {topic}, hal pertama yang muncul di kepala kamu apa? Kalau kami sih "
-        "langsung kepikiran urusan {kw}. Yuk, share di komentar!",
-        "Pertanyaan penting hari ini: ngikutin {topic} paling enak sambil ngapain? Jawab di "
-        "komentar, tim {brand} baca semuanya!",
-        "Gambarin {topic} pakai satu kata aja, bisa? Tulis di komentar, nanti {brand} rangkum "
-        "jawaban paling kocak!",
-    ),
-    ("question", "en"): (
-        "Who's ready for {topic}? Drop your answer in the comments, and {brand} will share our "
-        "favourites!",
-        "{topic} has everyone talking. Are you for it or against it? Tell {brand} in the "
-        "comments.",
-        "Describe {topic} in one word, go! Bonus points if it involves {kw}. From {brand}.",
-        "What's the best way to follow {topic}? Our answer always involves {kw}. What about "
-        "you? Tell {brand} below!",
-        "Quick poll from {brand}: how are you following {topic} today? Comments are open!",
-    ),
-}
+
+def _load_templates() -> dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]]:
+    raw = tomllib.loads(resources.files("trends").joinpath("data", "idea_templates.toml")
+                        .read_text(encoding="utf-8"))
+    out = {}
+    for angle, langs in raw.items():
+        for lang, t in langs.items():
+            out[(angle, lang)] = (tuple(t["hooks"]), tuple(t["captions"]))
+    return out
+
+
+_TEMPLATES = _load_templates()
 
 _URGENCY: dict[str, dict[str, str]] = {
     "rising": {"en": "rising: post today", "id": "naik: posting hari ini"},
@@ -154,6 +65,10 @@ _ANGLE_FIT: dict[str, dict[str, float]] = {
     "soft_sell": {"instagram": 3.0, "tiktok": 2.5, "facebook": 1.0, "x": 0.5},
     "hard_sell": {"instagram": 3.0, "facebook": 2.0, "tiktok": 1.5, "x": 0.5},
     "question": {"x": 3.0, "facebook": 2.0, "instagram": 1.0, "tiktok": 1.0},
+    # tips read best as an Instagram carousel; backstage clips are made for TikTok
+    "educational": {"instagram": 3.0, "facebook": 2.0, "x": 1.0, "tiktok": 1.0},
+    "behind_the_scenes": {"tiktok": 3.0, "instagram": 2.5, "facebook": 1.0, "x": 0.5},
+    "trust": {"instagram": 2.0, "x": 2.0, "facebook": 2.0, "tiktok": 1.0},
 }
 # Fresh topics live on fast feeds; fading ones still reach Facebook's slower audience.
 _STATE_FIT: dict[str, dict[str, float]] = {
@@ -174,11 +89,14 @@ _WORD = re.compile(r"[^\W_]+")
 _TAG_BODY = re.compile(r"\w+")
 
 
-def write_ideas(client: ClientConfig, topics: list[ScoredTopic], local_date: date) -> list[Idea]:
+def write_ideas(client: ClientConfig, topics: list[ScoredTopic], local_date: date, *,
+                writer: LLMWriter | None = None) -> list[Idea]:
     """One idea per topic and client language (id before en), in the topics' order.
 
     The topics are already ranked and filtered by the caller; a topic key seen twice is used
-    once. Bilingual ideas share the angle, platform and hashtags of their topic.
+    once. Bilingual ideas share the angle, platform and hashtags of their topic. With a
+    `writer` (trends/llm.py), hook and caption come from the model; whenever it fails, the
+    templates write them and the idea says so (`writer` = "template-fallback").
     """
     languages = [lang for lang in _LANGUAGE_ORDER if lang in client.languages] or ["id"]
     rotation = _stable_int(client.id, local_date.isoformat(), "rotation")
@@ -188,17 +106,30 @@ def write_ideas(client: ClientConfig, topics: list[ScoredTopic], local_date: dat
     ideas: list[Idea] = []
     for rank, topic in enumerate(unique.values()):
         seed = (client.id, topic.key, local_date.isoformat())
-        angle = _angle(client.tone, rank, rotation, seed)
+        angle = _SENSITIVE_ANGLE if topic.warning else _angle(client.tone, rank, rotation, seed)
         platform = _platform(angle, topic, seed)
         tags = _hashtags(topic, client)
         values = {"topic": topic.label, "brand": client.name, "kw": _keyword(client, topic)}
         for lang in languages:
-            hooks, captions = _HOOKS[(angle, lang)], _CAPTIONS[(angle, lang)]
-            h = _stable_int(*seed, lang, "hook") % len(hooks)
+            hooks, captions = _TEMPLATES[(angle, lang)]
+            # Consecutive days take consecutive templates (from a per-topic starting point), so
+            # a topic that trends all week never gets the same text twice in ROTATION days.
+            topic_seed = (client.id, topic.key, lang)
+            h = (local_date.toordinal() + _stable_int(*topic_seed, "hook")) % len(hooks)
             # Hooks and captions are written in parallel (same index, same opening line):
             # never pair a hook with its own caption, or the post says the same thing twice.
-            c = (h + 1 + _stable_int(*seed, lang, "caption") % (len(captions) - 1)) % len(captions)
-            hook, caption = hooks[h], captions[c]
+            c = (h + 1 + _stable_int(*topic_seed, "caption") % (len(captions) - 1)) % len(captions)
+            hook = _sentence_start(hooks[h].format(**values))
+            caption = _sentence_start(captions[c].format(**values))
+            warning = _warning(topic, lang)
+            written = "template"
+            if writer is not None:
+                answer = writer.write(_request(client, topic, angle, platform, lang, tags, warning))
+                if answer is not None:
+                    hook, caption = answer
+                    written = "llm"
+                else:
+                    written = "template-fallback"
             ideas.append(Idea(
                 client_id=client.id,
                 topic_key=topic.key,
@@ -206,23 +137,85 @@ def write_ideas(client: ClientConfig, topics: list[ScoredTopic], local_date: dat
                 language=lang,
                 angle=angle,
                 platform=platform,
-                hook=_sentence_start(hook.format(**values)),
-                caption=_sentence_start(caption.format(**values)),
+                hook=hook,
+                caption=caption,
                 hashtags=list(tags),
-                urgency=urgency(topic.state, lang),
+                urgency=urgency(topic.state, lang, topic.posting_window),
                 why=topic.reason,
                 stories=list(topic.stories[:3]),
+                warning=warning,
+                writer=written,
             ))
     return ideas
 
 
-def urgency(state: str, language: str) -> str:
+def _warning(topic: ScoredTopic, lang: str) -> str:
+    """The topic's brand-safety warning in the idea's language (set only for `flag` clients)."""
+    if not topic.warning or not topic.sensitivity:
+        return ""
+    verdict = Sensitivity(topic.sensitivity, 0.0, 0, tuple(topic.sensitive_terms))
+    return warning_text(verdict, lang)
+
+
+def _request(client: ClientConfig, topic: ScoredTopic, angle: str, platform: str, lang: str,
+             tags: list[str], warning: str) -> WriteRequest:
+    return WriteRequest(topic=topic.label, headlines=[s.title for s in topic.stories[:5]],
+                        brand=client.name, keywords=list(client.keywords), tone=client.tone,
+                        angle=angle, platform=platform, language=lang, hashtags=tags,
+                        warning=warning)
+
+
+def writer_note(ideas: Iterable[Idea]) -> str:
+    """One line for the digest saying who wrote the hooks and captions."""
+    writers = [i.writer for i in ideas]
+    if not writers:
+        return ""
+    llm = writers.count("llm")
+    if llm == len(writers):
+        return "Hooks and captions written by the LLM: check them against the sources."
+    if "template-fallback" in writers:
+        return (f"{len(writers) - llm} of {len(writers)} ideas written from templates: "
+                "the LLM endpoint did not answer usefully.")
+    if llm:
+        return f"{llm} of {len(writers)} ideas written by the LLM, the rest from templates."
+    return "Hooks and captions written from templates (no LLM configured)."
+
+
+def urgency(state: str, language: str, window: str = "") -> str:
     """The posting advice for a trend state, e.g. ("rising", "id") -> "naik: posting hari ini".
 
-    New topics count as rising; an unknown state or language falls back to rising / English.
+    With the signal's posting `window` ("peaked yesterday: skip"), that advice, translated for
+    Indonesian. New topics count as rising; an unknown state or language falls back to rising /
+    English.
     """
+    if window:
+        return window if language != "id" else _window_id(window)
     texts = _URGENCY.get(state, _URGENCY["rising"])
     return texts.get(language, texts["en"])
+
+
+_WINDOW_ID = (
+    (re.compile(r"^new: post today$"), "baru: posting hari ini"),
+    (re.compile(r"^rising: post today$"), "naik: posting hari ini"),
+    (re.compile(r"^peaking: post by noon$"), "puncak: posting sebelum jam 12"),
+    (re.compile(r"^fading: skip unless it fits$"), "meredup: lewati kecuali memang nyambung"),
+    (re.compile(r"^peaked (.+): post early or skip$"),
+     r"sudah puncak \1: posting pagi atau lewati"),
+    (re.compile(r"^peaked (.+): skip$"), r"sudah puncak \1: lewati"),
+)
+_WHEN_ID = ((re.compile(r"\btoday\b"), "hari ini"), (re.compile(r"\byesterday\b"), "kemarin"),
+            (re.compile(r"\b(\d+) h ago\b"), r"\1 jam lalu"),
+            (re.compile(r"\b(\d+) days ago\b"), r"\1 hari lalu"))
+
+
+def _window_id(window: str) -> str:
+    for pattern, text in _WINDOW_ID:
+        if pattern.match(window):
+            out = pattern.sub(text, window)
+            for when, id_ in _WHEN_ID:
+                out = when.sub(id_, out)
+            return out
+    return window   # advice we have no translation for: better in English than missing
 
 
 def label_hashtag(label: str) -> str | None:
@@ -242,13 +235,16 @@ def _stable_int(*parts: str) -> int:
 
 
 def _angle(tone: str, rank: int, rotation: int, seed: tuple[str, str, str]) -> str:
-    roll = _stable_int(*seed, "angle") % 12
-    if tone == "soft_sell":
-        return "question" if roll < 4 else "soft_sell"
-    if tone == "hard_sell":
-        return "question" if roll < 3 else "hard_sell"
-    # mixed: consecutive topics take consecutive angles, so one digest shows all three
-    return ANGLES[(rank + rotation) % len(ANGLES)]
+    mix = _TONE_MIX.get(tone)
+    if mix is None:
+        # mixed: consecutive topics take consecutive angles, so a week shows them all
+        return ANGLES[(rank + rotation) % len(ANGLES)]
+    roll = _stable_int(*seed, "angle") % sum(w for _, w in mix)
+    for angle, weight in mix:
+        if roll < weight:
+            return angle
+        roll -= weight
+    return mix[0][0]
 
 
 def _platform(angle: str, topic: ScoredTopic, seed: tuple[str, str, str]) -> str:
@@ -270,8 +266,12 @@ def _platform(angle: str, topic: ScoredTopic, seed: tuple[str, str, str]) -> str
 
 
 def _keyword(client: ClientConfig, topic: ScoredTopic) -> str:
-    if topic.matched:
-        return topic.matched[0]
+    # A keyword the label already says reads twice ("Timnas Indonesia ... urusan timnas"):
+    # prefer one that adds something, found in the headlines if possible.
+    label = topic.label.lower()
+    for kw in [*topic.matched, *client.keywords]:
+        if kw.lower() not in label:
+            return kw
     return client.keywords[0] if client.keywords else client.name
 
 

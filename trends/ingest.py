@@ -1,28 +1,42 @@
-"""Ingest: fetch every due source, parse, normalize, and store new items.
+"""Ingest: fetch every due source, parse, normalize, group into stories, and store new items.
 
 A failing source is a row in fetch_log and a mark on its health; it never stops the others.
+
+Fetching runs in a thread pool over one shared client, at most `per_host` requests in flight
+per host. Parsing is CPU work in pure Python (feedparser), so when a run has enough bodies to
+parse it goes to a pool of processes, one per core; a handful of sources is parsed in the
+fetching threads, where starting processes would cost more than it saves. A 200 whose body is
+byte for byte the last one parsed is not parsed again: nothing in it can be new.
 """
 
 from __future__ import annotations
 
+import hashlib
+import multiprocessing
+import os
 import time
 import uuid
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
 import httpx
 
-from trends import http
+from trends import dedup, http
 from trends.config import Config, SourceConfig
 from trends.errors import FetchError
 from trends.models import FeedItem
-from trends.normalize import utcnow
-from trends.sources import get_kind
+from trends.normalize import repair_charset, utcnow
+from trends.sources import Parsed, get_kind
 from warehouse import ingest as sql
 from warehouse.ingest import FetchRecord, SourceState
+
+# A run with more sources due than this parses in a process pool (see the module docstring).
+PROCESS_POOL_MIN = 8
+# A run stores its results in batches of about this many items (see `ingest`).
+STORE_BATCH = 5000
 
 
 @dataclass(slots=True)
@@ -56,9 +70,25 @@ def due_sources(sources: Sequence[SourceConfig], states: dict[str, SourceState],
     return due, skipped
 
 
+def parse_body(kind_name: str, body: bytes, source: SourceConfig, content_type: str, url: str,
+               fetched_at: datetime) -> tuple[Parsed | None, str | None, str | None]:
+    """Parse one fetched body: (parsed, None, None) or (None, reason, detail). Never raises,
+    and returns only picklable values, so it can run in a worker process."""
+    try:
+        kind = get_kind(kind_name)
+        return kind.parse(body, source=source, content_type=content_type, url=url,
+                          fetched_at=fetched_at), None, None
+    except FetchError as exc:
+        return None, exc.reason, exc.detail[:500]
+    except Exception as exc:   # a bug in a parser must not take the other sources down
+        return None, "internal_error", f"{type(exc).__name__}: {exc}"[:500]
+
+
 def fetch_source(client: httpx.Client, source: SourceConfig, state: SourceState | None,
-                 ) -> tuple[FetchRecord, list[FeedItem], datetime]:
-    """Fetch and parse one source. Never raises: every failure becomes an error record."""
+                 *, limiter: http.HostLimiter | None = None, parser: Executor | None = None,
+                 retries: int = 2) -> tuple[FetchRecord, list[FeedItem], datetime]:
+    """Fetch and parse one source. Never raises: every failure becomes an error record.
+    `parser` runs the parsing (a process pool); without one it runs in this thread."""
     started_at = utcnow()
     t0 = time.perf_counter()
     url = source.url
@@ -68,22 +98,41 @@ def fetch_source(client: httpx.Client, source: SourceConfig, state: SourceState 
     try:
         kind = get_kind(source.kind)
         url = record.url = kind.request_url(source)
-        res = http.fetch(client, url, etag=state.etag if state else None,
-                         last_modified=state.last_modified if state else None)
+        etag = state.etag if state else None
+        last_modified = state.last_modified if state else None
+        if limiter is None:
+            res = http.fetch(client, url, etag=etag, last_modified=last_modified, retries=retries)
+        else:
+            with limiter.slot(url):
+                res = http.fetch(client, url, etag=etag, last_modified=last_modified,
+                                 retries=retries)
         record.http_status, record.attempts = res.status, res.attempts
         if res.status == 304:
             record.outcome = "not_modified"
         else:
-            parsed = kind.parse(res.body, source=source, content_type=res.content_type,
-                                url=res.url, fetched_at=started_at)
-            items = parsed.items
-            record.outcome, record.detail = "ok", parsed.warning
-            record.bytes, record.entries = len(res.body), len(items)
+            record.bytes = len(res.body)
             record.etag, record.last_modified = res.etag, res.last_modified
+            record.body_sha1 = hashlib.sha1(res.body).hexdigest()
+            if state is not None and state.body_sha1 == record.body_sha1:
+                # A CMS page without validators: 200 with the same bytes as last time.
+                record.outcome, record.detail = "not_modified", "same body as the last fetch"
+            else:
+                body, content_type, repaired = repair_charset(res.body, res.content_type)
+                args = (source.kind, body, source, content_type, res.url, started_at)
+                parsed, reason, detail = _parse(parser, args)
+                if parsed is None:
+                    record.reason, record.detail = reason, detail
+                    record.body_sha1 = None
+                else:
+                    items = parsed.items
+                    record.outcome = "ok"
+                    record.detail = "; ".join(w for w in (repaired, parsed.warning) if w) or None
+                    record.entries = len(items)
     except FetchError as exc:
         record.reason, record.detail = exc.reason, exc.detail[:500]
         record.http_status = exc.status or record.http_status
-    except Exception as exc:   # a bug in a parser must not take the other sources down
+        record.attempts = getattr(exc, "attempts", record.attempts)
+    except Exception as exc:   # a bug must not take the other sources down
         record.reason, record.detail = "internal_error", f"{type(exc).__name__}: {exc}"[:500]
     record.duration_ms = int((time.perf_counter() - t0) * 1000)
     return record, items, started_at
@@ -91,8 +140,13 @@ def fetch_source(client: httpx.Client, source: SourceConfig, state: SourceState 
 
 def ingest(con: duckdb.DuckDBPyConnection, config: Config, *, only: str | None = None,
            force: bool = False, now: datetime | None = None, workers: int = 8,
-           client: httpx.Client | None = None) -> IngestReport:
-    """Fetch the due sources (all of them with `force`, or just `only`) and store new items."""
+           client: httpx.Client | None = None, per_host: int = http.PER_HOST,
+           processes: int | None = None, retries: int = 2) -> IngestReport:
+    """Fetch the due sources (all of them with `force`, or just `only`) and store new items.
+
+    Transient failures are retried `retries` times (see `http.fetch`); at most `per_host`
+    requests are in flight per host. `processes` parse in parallel (default: one per core)
+    when more than PROCESS_POOL_MIN sources are due; 0 or 1 parses in the fetching threads."""
     now = now or utcnow()
     report = IngestReport(run_id=uuid.uuid4().hex[:12])
     sql.sync_sources(con, config.sources)
@@ -107,29 +161,140 @@ def ingest(con: duckdb.DuckDBPyConnection, config: Config, *, only: str | None =
         return report
     own_client = client is None
     client = client or http.make_client()
+    limiter = http.HostLimiter(per_host)
+    procs = _cores() if processes is None else processes
+    parser = _parse_pool(procs) if procs > 1 and len(due) > PROCESS_POOL_MIN else None
+    stories = _RunStories(con, now)
     try:
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(due)))) as pool:
-            results = list(pool.map(lambda s: fetch_source(client, s, states.get(s.name)), due))
+        # One transaction for the run, written in batches as the results come in: a stored
+        # batch's items are freed while the rest download, and DuckDB works meanwhile.
+        con.execute("BEGIN TRANSACTION")
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, min(workers, len(due)))) as pool:
+                batch: list[tuple[FetchRecord, list[FeedItem], datetime]] = []
+                size = 0
+                for result in pool.map(
+                        lambda s: fetch_source(client, s, states.get(s.name), limiter=limiter,
+                                               parser=parser, retries=retries), due):
+                    batch.append(result)
+                    size += len(result[1])
+                    if size >= STORE_BATCH:
+                        _store_batch(con, report, batch, stories)
+                        batch, size = [], 0
+                _store_batch(con, report, batch, stories)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
     finally:
+        if parser is not None:
+            parser.shutdown(wait=True, cancel_futures=True)
         if own_client:
             client.close()
-    store_results(con, report, results)
     return report
+
+
+def _cores() -> int:
+    # the cores this process may run on (a container's share, not the host's), at most 8
+    try:
+        return min(8, len(os.sched_getaffinity(0)))
+    except AttributeError:   # not on Linux
+        return min(8, os.cpu_count() or 1)
+
+
+def _parse(parser: Executor | None,
+           args: tuple[str, bytes, SourceConfig, str, str, datetime],
+           ) -> tuple[Parsed | None, str | None, str | None]:
+    if parser is not None:
+        try:
+            return parser.submit(parse_body, *args).result()
+        except BrokenExecutor:
+            pass   # a worker died (killed, out of memory): parse here rather than lose the run
+    return parse_body(*args)
+
+
+def _parse_pool(processes: int) -> ProcessPoolExecutor:
+    # fork: a worker is ready in milliseconds with everything already imported, where spawn
+    # costs every run a new interpreter that re-imports the caller's main module (the CLI
+    # imports Prefect). The pool is created, and its workers forked, before this run starts
+    # its fetch threads; the workers only parse bytes, so no lock of the parent is needed.
+    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"))
+    for _ in range(processes):   # start the workers now, while the first bodies download
+        pool.submit(int)
+    return pool
 
 
 def store_results(con: duckdb.DuckDBPyConnection, report: IngestReport,
                   results: Sequence[tuple[FetchRecord, list[FeedItem], datetime]]) -> None:
-    """Write items and fetch records of one run in one transaction."""
+    """Write items (grouped into stories) and fetch records of one run in one transaction."""
     con.execute("BEGIN TRANSACTION")
     try:
-        new = sql.insert_items(con, ((item, at) for _, items, at in results for item in items))
-        for record, _, _ in results:
-            if record.outcome == "ok":
-                record.new_items = new.get(record.source, 0)
-            report.records.append(record)
-        sql.record_fetches(con, report.run_id, [r for r, _, _ in results])
+        _store_batch(con, report, results, None)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    report.new_items = sum(new.values())
+
+
+def _store_batch(con: duckdb.DuckDBPyConnection, report: IngestReport,
+                 results: Sequence[tuple[FetchRecord, list[FeedItem], datetime]],
+                 stories: _RunStories | None) -> None:
+    """Write items and fetch records, inside the caller's transaction."""
+    if not results:
+        return
+    new_headlines = _new_headlines(con, results)
+    story_keys = ((stories.assign(new_headlines) if stories is not None
+                   else _assign_around(con, new_headlines)) if new_headlines else {})
+    new = sql.insert_items(con, ((item, at) for _, items, at in results for item in items),
+                           story_keys=story_keys)
+    for record, _, _ in results:
+        if record.outcome == "ok":
+            record.new_items = new.get(record.source, 0)
+        report.records.append(record)
+    sql.record_fetches(con, report.run_id, [r for r, _, _ in results])
+    report.new_items += sum(new.values())
+
+
+class _RunStories:
+    """The story index of one ingest run: the stored headlines of the days before `now`,
+    loaded when the run's first new item needs it, then every new headline of the run."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, now: datetime) -> None:
+        self.con, self.now = con, now
+        self.index: dedup.StoryIndex | None = None
+
+    def assign(self, new: Sequence[dedup.Headline]) -> dict[str, str]:
+        if self.index is None:
+            # an item published up to WINDOW before the run meets stories up to WINDOW older
+            stored = sql.recent_headlines(self.con, self.now - 2 * dedup.WINDOW,
+                                          self.now + dedup.WINDOW)
+            self.index = dedup.stored_index(
+                dedup.Headline(k, t, at, story) for k, t, at, story in stored)
+        return dedup.assign_new(self.index, new)
+
+
+def _new_headlines(con: duckdb.DuckDBPyConnection,
+                   results: Sequence[tuple[FetchRecord, list[FeedItem], datetime]],
+                   ) -> list[dedup.Headline]:
+    """The headlines of the items in `results` that are not stored yet."""
+    incoming: dict[str, dedup.Headline] = {}
+    for _, items, at in results:
+        for item in items:
+            if item.key not in incoming:
+                incoming[item.key] = dedup.Headline(item.key, item.title,
+                                                    sql.event_time(item, at))
+    if not incoming:
+        return []
+    fresh = sql.unseen_keys(con, incoming)
+    return [h for k, h in incoming.items() if k in fresh]
+
+
+def _assign_around(con: duckdb.DuckDBPyConnection,
+                   new: Sequence[dedup.Headline]) -> dict[str, str]:
+    """Story keys for new headlines matched against the stored items of the days around them
+    (a replay's snapshots may be a year old) and against each other."""
+    since = min(h.at for h in new) - dedup.WINDOW
+    until = max(h.at for h in new) + dedup.WINDOW
+    recent = [dedup.Headline(k, t, at, story) for k, t, at, story
+              in sql.recent_headlines(con, since, until)]
+    return dedup.assign_stories(new, recent)

@@ -67,6 +67,21 @@ class ScoredTopic:
     reason: str                   # human-readable "why", e.g. "matches kopi in 4 headlines; ..."
     stories: list[Story] = field(default_factory=list)
     hashtags: list[str] = field(default_factory=list)
+    sensitivity: str | None = None  # disaster | accident | crime | sara | politics (trends/safety.py)
+    warning: str = ""               # shown with the idea when a `flag` client gets a sensitive topic
+    sensitive_terms: list[str] = field(default_factory=list)   # the words that made it sensitive
+    moment: str | None = None       # the near calendar moment the topic ties in with, if any
+    posting_window: str = ""        # the signal's advice, e.g. "peaked yesterday: skip"
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """A date worth planning posts for: a holiday, a shopping day, a client's anniversary."""
+
+    day: date
+    name: str                      # "Harbolnas 12.12", "Hari Raya Idul Fitri"
+    kind: str                      # holiday | commercial | season | client
+    keywords: tuple[str, ...] = ()  # words that tie a topic to the moment
 
 
 @dataclass(slots=True)
@@ -85,6 +100,8 @@ class Idea:
     urgency: str         # e.g. "rising: post today"
     why: str             # the score's reason
     stories: list[Story] = field(default_factory=list)
+    warning: str = ""    # brand-safety warning for a `flag` client; empty when safe
+    writer: str = "template"   # who wrote hook and caption: template | llm
 
 
 @dataclass(slots=True)
@@ -99,3 +116,5 @@ class Digest:
     ideas: list[Idea]                     # ordered: best topic first, each topic's languages together
     failing_sources: list[str] = field(default_factory=list)
     generated_at: datetime | None = None
+    moments: list[Moment] = field(default_factory=list)   # upcoming calendar moments, soonest first
+

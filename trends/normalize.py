@@ -8,6 +8,7 @@ import html
 import re
 import time
 from datetime import UTC, datetime
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
@@ -16,11 +17,14 @@ _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 
 # Query parameters that identify a campaign or a click, never the article itself.
-_TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_", "_hs", "oly_")
+_TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_", "_hs", "oly_", "fb_action_", "wt_", "itm_")
 _TRACKING_PARAMS = frozenset({
     "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "si",
     "ref", "ref_src", "ref_url", "cmpid", "cmp", "_ga", "spm", "share", "source",
     "rss", "xtor", "amp", "outputtype", "mibextid", "s_cid", "tracking",
+    # Microsoft/MSN, Twitter, Branch, Yahoo and the share buttons of Indonesian news sites
+    "ocid", "ncid", "fb_source", "ref_source", "src", "_branch_match_id", "guccounter",
+    "sr_share", "utm", "page_from", "tag_from", "single", "at_medium", "at_campaign",
 })
 _MOBILE_HOST = re.compile(r"^(m|mobile|amp|www)\.")
 
@@ -39,23 +43,25 @@ def clean_text(value: str | None, limit: int = 4000) -> str:
     return value[:limit]
 
 
+@lru_cache(maxsize=65536)
 def canonical_url(url: str | None) -> str | None:
     """The article's identity: http(s) only, tracking parameters, fragments and AMP/mobile
-    variants folded away. Returns None for links we must never store (javascript:, data:...)."""
+    variants folded away. Returns None for links we must never store (javascript:, data:...).
+    Cached: an entry's link is canonicalized for its key and again for its url."""
     if not url:
         return None
     url = url.strip()
     try:
         parts = urlsplit(url)
+        hostname = parts.hostname
+        port = parts.port        # raises ValueError on a port out of range
     except ValueError:
         return None
     scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
+    if scheme not in ("http", "https") or not hostname:
         return None
-    host = parts.hostname.lower().rstrip(".")
-    host = _MOBILE_HOST.sub("", host)
-    port = parts.port if parts.port not in (None, 80, 443) else None
-    netloc = f"{host}:{port}" if port else host
+    host = _MOBILE_HOST.sub("", hostname.rstrip("."))    # .hostname is lower-case already
+    netloc = f"{host}:{port}" if port not in (None, 80, 443) else host
     path = parts.path or "/"
     for suffix in ("/amp", "/amp/", ".amp"):
         if path.endswith(suffix) and len(path) > len(suffix):
@@ -65,10 +71,12 @@ def canonical_url(url: str | None) -> str | None:
         path = path[4:]
     if len(path) > 1:
         path = path.rstrip("/")
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not _is_tracking(k)]
+    query = ""
+    if parts.query:
+        query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                                 if not _is_tracking(k)))
     # https and http are the same article; keep https as the form we show.
-    return urlunsplit(("https", netloc, path, urlencode(sorted(query)), ""))
+    return urlunsplit(("https", netloc, path, query, ""))
 
 
 def _is_tracking(name: str) -> bool:
@@ -112,3 +120,49 @@ def item_key(*, url: str | None, guid: str | None, source: str, title: str,
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+_XML_DECL = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.I)
+_SINGLE_BYTE = frozenset({"iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii",
+                          "windows-1252", "cp1252", "iso-8859-15"})
+
+
+def repair_charset(body: bytes, content_type: str) -> tuple[bytes, str, str | None]:
+    """Fix the two charset mistakes feeds make most, before feedparser decides the encoding
+    from the header and the XML declaration. Returns (body, content_type, what was fixed).
+
+    - The server labels UTF-8 bytes as Latin-1/ASCII/Windows-1252 (a default charset in its
+      config): a body that is valid UTF-8, has multi-byte characters and does not declare
+      another encoding is UTF-8; the header's charset is dropped.
+    - A UTF-8 feed with a few invalid bytes: feedparser would re-read the whole document as
+      Windows-1252 and garble every accented letter; when enough non-ASCII characters are valid
+      UTF-8 (at least as many as the bad bytes), only the bad bytes are replaced (U+FFFD).
+    """
+    m = _CHARSET.search(content_type or "")
+    header = m.group(1).lower() if m else None
+    d = _XML_DECL.match(body[:200])
+    declared = d.group(1).decode("ascii").lower() if d else None
+    if body[:2] in (b"\xff\xfe", b"\xfe\xff") or body[:4] in (b"\x00\x00\xfe\xff", b"<\x00?\x00"):
+        return body, content_type, None   # UTF-16/32: feedparser reads the BOM itself
+    if declared not in (None, "utf-8", "utf8") or (header and header not in _SINGLE_BYTE
+                                                   and header not in ("utf-8", "utf8")):
+        return body, content_type, None
+    try:
+        body.decode("utf-8")
+        valid = True
+    except UnicodeDecodeError:
+        valid = False
+    if valid:
+        if header in _SINGLE_BYTE and not body.isascii():
+            return body, _CHARSET.sub("charset=utf-8", content_type), \
+                f"charset {header} in the header, but the body is UTF-8"
+        return body, content_type, None
+    if header in (None, "utf-8", "utf8"):
+        text = body.decode("utf-8", "replace")
+        bad = text.count("\ufffd")
+        # Mostly well-formed multi-byte characters: UTF-8 with a few broken bytes. Otherwise
+        # it is more likely an undeclared Windows-1252 document, which feedparser reads right.
+        if sum(1 for c in text if c > "\x7f") - bad >= max(bad, 1):
+            return text.encode("utf-8"), content_type, "invalid UTF-8 bytes replaced"
+    return body, content_type, None

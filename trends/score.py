@@ -11,7 +11,10 @@ import duckdb
 from trends.clusters import cluster_topics
 from trends.config import ClientConfig, Config
 from trends.extract import extract_pending
+from trends import feedback
+from trends.calendar import upcoming_moments
 from trends.ideas import write_ideas
+from trends.llm import LLMWriter
 from trends.models import Idea, ScoredTopic, Story
 from trends.normalize import utcnow
 from trends.relevance import TopicContext, score_topic, select_topics
@@ -42,12 +45,15 @@ def client_day(client: ClientConfig, as_of: datetime) -> date:
 
 
 def score(con: duckdb.DuckDBPyConnection, config: Config, *, as_of: datetime | None = None,
-          settings: SignalSettings = SignalSettings()) -> ScoreReport:
-    """Extract pending topics, compute signals as of `as_of`, score every client, write ideas."""
+          settings: SignalSettings | None = None) -> ScoreReport:
+    """Extract pending topics, compute signals as of `as_of`, score every client, write ideas.
+    Signal sensitivity comes from the config's `[signals]` unless `settings` is given."""
     as_of = as_of or utcnow()
+    settings = settings or config.signals
     extracted = extract_pending(con)
     rows = sql.window_stats(con, as_of, recent=settings.recent,
-                            baseline_days=settings.baseline_days, min_items=settings.min_items)
+                            baseline_days=settings.baseline_days, min_items=settings.min_items,
+                            min_events=settings.min_events, buckets=settings.buckets)
     signals = sorted(compute_signals(rows, as_of, settings), key=lambda s: (-s.trend, s.key))
     con.execute("BEGIN TRANSACTION")
     try:
@@ -55,8 +61,13 @@ def score(con: duckdb.DuckDBPyConnection, config: Config, *, as_of: datetime | N
         contexts = _contexts(con, signals[:TOP_TOPICS], as_of, settings)
         sql.sync_clients(con, config.clients)
         report = ScoreReport(as_of=as_of, extracted=extracted, topics=len(signals))
-        for client in config.clients:
-            report.selected[client.id] = _score_client(con, client, contexts, as_of)
+        writer = LLMWriter.from_env()   # None unless TRENDS_LLM_BASE_URL and _MODEL are set
+        try:
+            for client in config.clients:
+                report.selected[client.id] = _score_client(con, client, contexts, as_of, writer)
+        finally:
+            if writer is not None:
+                writer.close()
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -79,6 +90,8 @@ def _contexts(con: duckdb.DuckDBPyConnection, signals: list[TopicSignal], as_of:
         stories[topic][item] = Story(title=title, url=link, source=source, published_at=event_at)
         texts[item] = f"{title}. {summary}".lower()
     clusters = cluster_topics(signals, {k: frozenset(v) for k, v in stories.items()})
+    sql.save_stories(con, as_of, [(m.key, c.signal.key, c.signal.label)
+                                  for c in clusters for m in c.members])
     hashtags = sql.cooccurring_hashtags(con, [c.members[0].key for c in clusters], since, as_of)
     by_key: dict[str, TopicContext] = {}
     for c in clusters:
@@ -94,12 +107,16 @@ def _contexts(con: duckdb.DuckDBPyConnection, signals: list[TopicSignal], as_of:
 
 
 def _score_client(con: duckdb.DuckDBPyConnection, client: ClientConfig,
-                  contexts: dict[str, TopicContext], as_of: datetime) -> list[ScoredTopic]:
+                  contexts: dict[str, TopicContext], as_of: datetime,
+                  writer: LLMWriter | None = None) -> list[ScoredTopic]:
     scored: list[ScoredTopic] = []
     blocked: dict[str, str | None] = {}
+    day = client_day(client, as_of)
+    moments = upcoming_moments(client, day)
+    prefs = feedback.preferences(con, client.id, as_of)   # the team's reactions in Slack
     for key, ctx in contexts.items():
-        topic, blocked[key] = score_topic(client, ctx)
-        scored.append(topic)
+        topic, blocked[key] = score_topic(client, ctx, moments, day)
+        scored.append(feedback.apply(prefs, topic))
     chosen = select_topics(scored, contexts, IDEAS_PER_CLIENT)
     chosen_keys = {t.key for t in chosen}
     sql.save_client_scores(con, as_of, client.id, [
@@ -107,10 +124,9 @@ def _score_client(con: duckdb.DuckDBPyConnection, client: ClientConfig,
          "trend": t.trend, "relevance": t.relevance, "freshness": t.freshness,
          "velocity": t.velocity, "breadth": t.breadth, "mentions": t.mentions, "state": t.state,
          "matched": t.matched, "excluded_by": blocked[t.key], "selected": t.key in chosen_keys,
-         "reason": t.reason}
+         "reason": t.reason, "sensitivity": t.sensitivity, "moment": t.moment}
         for t in scored if t.relevance > 0 or t.key in chosen_keys])
-    day = client_day(client, as_of)
-    ideas = write_ideas(client, [_trim(t) for t in chosen], day)
+    ideas = write_ideas(client, [_trim(t) for t in chosen], day, writer=writer)
     rank = {t.key: i + 1 for i, t in enumerate(chosen)}
     sql.save_ideas(con, client.id, day, as_of, [_idea_row(i, rank[i.topic_key]) for i in ideas])
     return chosen
@@ -132,6 +148,7 @@ def _idea_row(i: Idea, rank: int) -> dict[str, object]:
     return {"rank": rank, "topic_key": i.topic_key, "topic_label": i.topic_label,
             "language": i.language, "angle": i.angle, "platform": i.platform, "hook": i.hook,
             "caption": i.caption, "hashtags": i.hashtags, "urgency": i.urgency, "why": i.why,
+            "warning": i.warning or None, "writer": i.writer,
             "stories": [{"title": s.title, "url": s.url, "source": s.source,
                          "published_at": s.published_at.isoformat() if s.published_at else None}
                         for s in i.stories]}

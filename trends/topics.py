@@ -10,7 +10,12 @@ An item yields three kinds of candidates:
 
 Scoring later counts candidates across items, so a candidate only has to be
 plausible here; what must not get through is junk that recurs in every feed
-(site names, "baca juga", dates, units, stopwords).
+(site names, "baca juga", dates, units, stopwords). For the same reason a
+single ordinary Indonesian word ("Bank", "polisi", "ditangkap": in Sastrawi's
+dictionary, by itself or its root) is no phrase candidate, nor is a word too
+broad to stand alone ("Indonesia"), and no phrase ends on an affixed verb
+("Polisi mengungkap" is a headline cut before its object). Names, acronyms and
+hashtags stay ("Ponorogo", "KPK", "#Harbolnas1212").
 
 Indonesian news titles are usually in Title Case ("Harga Emas Antam Turun
 Menjadi Rp 1.924.000 per Gram"), where capitals say nothing about names. For
@@ -35,8 +40,10 @@ from trends.nlp.stopwords import (
     BOILERPLATE_PHRASES,
     STOPWORDS_EN,
     STOPWORDS_ID,
+    TOO_BROAD,
     is_boilerplate_phrase,
 )
+from trends.nlp.stem import is_common_word, stem
 from trends.nlp.tokenize import Token, mention_name, split_hashtag, tokenize, tokenize_clauses
 
 __all__ = ["MAX_CANDIDATES", "extract_candidates", "topic_key"]
@@ -76,6 +83,7 @@ _COUNTED = frozenset("""tahun bulan hari jam menit detik orang kali unit buah ek
 _TITLE_CASE_LOWER = 0.1
 _SHOUTING_RATIO = 0.6
 
+_VERB_PREFIXES = ("me", "di", "ber", "ter")
 _KIND_STRENGTH = {"phrase": 0, "name": 1, "hashtag": 2}
 _NOT_ALPHA, _ALL_CAPS, _IGNORED, _UPPER, _LOWER = range(5)    # see _case_class
 
@@ -137,8 +145,10 @@ def extract_candidates(title: str, summary: str = "",
             if _KIND_STRENGTH[kind] > _KIND_STRENGTH[entry.kind]:
                 entry.kind = kind
             entry.rank = min(entry.rank, rank)
-    best = sorted(found.items(), key=lambda kv: (kv[1].rank, kv[1].order))[:MAX_CANDIDATES]
+    best = sorted(((k, e) for k, e in found.items() if k not in TOO_BROAD),
+                  key=lambda kv: (kv[1].rank, kv[1].order))[:MAX_CANDIDATES]
     return [Candidate(key=k, label=e.label(), kind=e.kind) for k, e in best]
+
 
 
 class _Hit(NamedTuple):
@@ -179,6 +189,8 @@ class _Word(NamedTuple):
     nameish: bool       # content and capitalized
     connector: bool     # may join two names
     possessive: bool    # "Indonesia's": ends a name
+    common: bool        # an ordinary Indonesian word: never a topic alone (see _phrases)
+    verb: bool          # me-/di-/ber-/ter- + a root ("mengungkap"): never ends a phrase
 
     @property
     def short_ok(self) -> bool:
@@ -205,6 +217,9 @@ def _word(s: str, language: str | None, shouting: bool) -> _Word:
         edition=code or roman or numeric and _EDITION.fullmatch(key) is not None,
         content=content, nameish=content and (cap or acronym or mixed),
         connector=key in _CONNECTORS and s.islower(), possessive=possessive,
+        common=content and not (acronym or code or mixed) and is_common_word(key),
+        verb=content and key.startswith(_VERB_PREFIXES) and is_common_word(key)
+        and stem(key) != key,
     )
 
 
@@ -409,9 +424,14 @@ def _phrases(doc: _Doc, seen: set[str], budget: int, promoted: set[str]) -> list
                         break
                     versus = versus or w.key in _VERSUS
                     key = f"{key} {w.key}"
-                    if not (w.content or w.edition and _edition_ends(ws, j)):
+                    # "Polisi mengungkap" is a headline cut before its object: a phrase
+                    # does not end on an affixed verb.
+                    if not (w.content and not w.verb or w.edition and _edition_ends(ws, j)):
                         continue
-                elif len(key) < 4 and not first.short_ok:
+                elif len(key) < 4 and not first.short_ok or first.common:
+                    # A single ordinary word ("Bank", "polisi", "ditangkap", "delapan")
+                    # recurs by chance on small feeds and names no story: the phrases
+                    # around it do ("Bank Mandiri", "kuota haji"). Names stay ("Ponorogo").
                     continue
                 if key not in seen:
                     if budget <= 0:

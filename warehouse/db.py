@@ -2,21 +2,29 @@
 
 DuckDB lets one process hold a file read-write, and while it does no other process may open
 it, even read-only. So every writer opens the warehouse for the duration of one job and closes
-it at once (`with open_warehouse(path) as con: ...`).
+it at once. Writing runs use `with open_writer(config.warehouse) as con: ...`: they take turns
+on a lock file, and each publishes the read snapshot (warehouse/snapshot.py) before it closes,
+so that readers never open the live file.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from trends.errors import WarehouseError
+
+if TYPE_CHECKING:
+    from trends.config import WarehouseConfig
 
 _MIGRATION = re.compile(r"^(\d{4})_[\w-]+\.sql$")
 
@@ -90,6 +98,80 @@ def open_warehouse(path: str | Path, *, read_only: bool = False,
         yield con
     finally:
         con.close()
+
+
+def connect_url(url: str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open a warehouse that is not a local file: MotherDuck (`md:NAME`) or DuckLake
+    (`ducklake:METADATA`). Both let several processes write, so no snapshot is needed there."""
+    try:
+        if url.startswith("ducklake:"):
+            con = duckdb.connect()
+            # ATTACH takes no bound parameters; the URL comes from trends.toml, quoted here.
+            quoted = "'" + url.replace("'", "''") + "'"
+            con.execute(f"ATTACH {quoted} AS lake{' (READ_ONLY)' if read_only else ''}")
+            con.execute("USE lake")
+        else:
+            con = duckdb.connect(url, read_only=read_only)
+    except duckdb.Error as exc:
+        raise WarehouseError(f"{url}: cannot open the warehouse ({_first_line(exc)})") from exc
+    con.execute("SET TimeZone = 'UTC'")
+    if not read_only:
+        migrate(con)
+    return con
+
+
+@contextmanager
+def writer_lock(path: str | Path, *, wait: float = 0.0) -> Iterator[None]:
+    """Serialize the runs that write one warehouse on this machine: an exclusive `flock` on
+    `<warehouse>.lock`, waited for up to `wait` seconds. The kernel drops it when the holder
+    dies, so a killed run never leaves a stale lock behind."""
+    lock_path = Path(str(path) + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise WarehouseError(
+                        f"{path}: another run is writing the warehouse (waited {wait:g} s); "
+                        "try again when it has finished") from None
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def open_writer(warehouse: WarehouseConfig, *,
+                wait: float = 0.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The connection of one writing run: waits its turn (see `writer_lock`), opens the
+    warehouse read-write, and after the run's work succeeded publishes the read snapshot before
+    closing. The file is held only for the duration of the `with` block."""
+    from warehouse.snapshot import publish
+
+    if warehouse.url:
+        con = connect_url(warehouse.url)
+        try:
+            yield con
+        finally:
+            con.close()
+        return
+    started = time.monotonic()
+    with writer_lock(warehouse.path, wait=wait):
+        remaining = max(0.0, wait - (time.monotonic() - started))
+        con = connect(warehouse.path, wait=remaining)
+        try:
+            yield con
+            publish(con, warehouse.path, warehouse.snapshot_path)
+        finally:
+            con.close()
 
 
 def _first_line(exc: BaseException) -> str:

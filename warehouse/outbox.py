@@ -20,15 +20,26 @@ class OutboxRow:
     messages: list[list[dict[str, Any]]]
     ts: str | None
     attempts: int
+    attempted_at: datetime | None = None   # when the last attempt to post started
 
 
 def get(con: duckdb.DuckDBPyConnection, client_id: str, day: date) -> OutboxRow | None:
-    row = con.execute("""SELECT client_id, digest_date, channel, status, text, messages, ts, attempts
+    row = con.execute("""SELECT client_id, digest_date, channel, status, text, messages, ts, attempts,
+                                attempted_at
                          FROM digests WHERE client_id = ? AND digest_date = ?""",
                       [client_id, day]).fetchone()
     if row is None:
         return None
-    return OutboxRow(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6], row[7])
+    return OutboxRow(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6], row[7],
+                     row[8])
+
+
+def mark_attempt(con: duckdb.DuckDBPyConnection, client_id: str, day: date,
+                 now: datetime) -> None:
+    """Record, before Slack is called, that an attempt starts: if the process dies before
+    `mark_sent`, the next run knows the message may be in the channel and looks it up."""
+    con.execute("UPDATE digests SET attempted_at = ? WHERE client_id = ? AND digest_date = ?",
+                [now, client_id, day])
 
 
 def put(con: duckdb.DuckDBPyConnection, client_id: str, day: date, channel: str, text: str,

@@ -34,4 +34,26 @@ def status(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "last_ingest_at": last_fetch[0] if last_fetch else None,
         "last_score_as_of": last_score[0] if last_score else None,
         "digests": digests,
+        "last_runs": last_runs(con),
     }
+
+
+def last_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The warehouse's own record of the latest run of each flow: the last ingest run (from
+    fetch_log), the last scoring run, and the last digest of each client."""
+    return rows_as_dicts(con.execute("""
+        (SELECT 'ingest' AS flow, max(started_at) AS "at",
+                count(*) || ' sources, ' || coalesce(sum(new_items), 0) || ' new items, '
+                || count(*) FILTER (WHERE outcome = 'error') || ' failed' AS detail
+         FROM fetch_log GROUP BY run_id ORDER BY "at" DESC LIMIT 1)
+        UNION ALL
+        (SELECT 'score', finished_at, 'as of ' || strftime(as_of, '%Y-%m-%d %H:%M UTC') || ', '
+                || topics || ' topics'
+         FROM scoring_runs ORDER BY finished_at DESC LIMIT 1)
+        UNION ALL
+        (SELECT 'digest', coalesce(sent_at, created_at),
+                client_id || ' ' || digest_date || ' ' || status
+         FROM digests
+         QUALIFY row_number() OVER (PARTITION BY client_id
+                                    ORDER BY coalesce(sent_at, created_at) DESC) = 1
+         ORDER BY client_id)"""))

@@ -46,8 +46,10 @@ def save_mentions(con: duckdb.DuckDBPyConnection, mentions: Sequence[tuple[str, 
             ON CONFLICT (key) DO UPDATE SET
                 first_seen_at = least(topics.first_seen_at, excluded.first_seen_at),
                 last_seen_at = greatest(topics.last_seen_at, excluded.last_seen_at)""")
-        con.execute("""INSERT INTO mentions SELECT * FROM batch_mentions
-                       ANTI JOIN mentions USING (topic_key, item_key)""")
+        # Items are extracted once (the flag below is set in this same transaction), so a
+        # conflict is unexpected; the primary key answers it per row, where an anti-join would
+        # hash the whole mentions table.
+        con.execute("INSERT INTO mentions SELECT * FROM batch_mentions ON CONFLICT DO NOTHING")
         con.execute("UPDATE items SET extracted = TRUE WHERE key IN (SELECT key FROM batch_items)")
         con.execute("COMMIT")
     except BaseException:
@@ -59,46 +61,85 @@ def save_mentions(con: duckdb.DuckDBPyConnection, mentions: Sequence[tuple[str, 
 
 
 def window_stats(con: duckdb.DuckDBPyConnection, as_of: datetime, *, recent: timedelta,
-                 baseline_days: int, min_items: int) -> list[dict[str, Any]]:
-    """Per topic with at least `min_items` items in the recent window: counts in the recent
-    window and its two halves, the baseline before it, distinct sources, platform volume,
-    and when it was first seen (as of `as_of`, so replayed history scores as of its own day)."""
-    recent_start = as_of - recent
-    half_start = as_of - recent / 2
-    lookback = recent_start - timedelta(days=baseline_days)
+                 baseline_days: float, min_items: int, min_events: int | None = None,
+                 buckets: int | None = None) -> list[dict[str, Any]]:
+    """Per topic with at least `min_items` items in the recent window (or `min_events` in the
+    window before it: yesterday's peak is still worth a "skip"), as of `as_of` so that
+    replayed history scores as of its own day:
+
+    recent, last_half, first_half   items in the recent window and in its two halves
+    baseline_total                  items in the buckets before it
+    series                          items per bucket of `recent` length, oldest first, the last
+                                    one being the recent window (`buckets` of them)
+    breadth, platforms              distinct sources and source kinds in the recent window
+    volume                          platform volume (traffic, views) of its recent items
+    first_seen_at                   the first mention of the topic
+    """
+    if buckets is None:
+        buckets = max(2, round(baseline_days * (timedelta(days=1) / recent))) + 1
+    min_events = min_items if min_events is None else min_events
     cur = con.execute("""
-        WITH m AS (
-            SELECT topic_key, item_key, source, event_at FROM mentions
+        WITH candidates AS (
+            -- Decide which topics to score from the last two buckets alone: most topics of a
+            -- busy week are long tails that never qualify, and need no series.
+            SELECT topic_key FROM mentions
+            WHERE event_at > $two_ago AND event_at <= $as_of
+            GROUP BY topic_key
+            HAVING count(*) FILTER (WHERE event_at > $recent_start) >= $min_items
+                OR count(*) FILTER (WHERE event_at <= $recent_start) >= $min_events
+        ), m AS (
+            SELECT topic_key, item_key, source, event_at,
+                   (epoch_us($as_of) - epoch_us(event_at)) // $bucket_us AS b
+            FROM mentions
             WHERE event_at > $lookback AND event_at <= $as_of
+              AND topic_key IN (SELECT topic_key FROM candidates)
+        ), per_bucket AS (
+            SELECT topic_key, b, count(*) AS n FROM m GROUP BY topic_key, b
         ), agg AS (
             SELECT topic_key,
-                   count(*) FILTER (WHERE event_at > $recent_start) AS recent,
-                   count(*) FILTER (WHERE event_at > $half_start) AS last_half,
-                   count(*) FILTER (WHERE event_at > $recent_start AND event_at <= $half_start)
-                       AS first_half,
-                   count(*) FILTER (WHERE event_at <= $recent_start) AS baseline_total,
-                   count(DISTINCT source) FILTER (WHERE event_at > $recent_start) AS breadth
-            FROM m GROUP BY topic_key
-            HAVING count(*) FILTER (WHERE event_at > $recent_start) >= $min_items
+                   coalesce(sum(n) FILTER (WHERE b = 0), 0)::INTEGER AS recent,
+                   coalesce(sum(n) FILTER (WHERE b > 0), 0)::INTEGER AS baseline_total,
+                   list(b ORDER BY b) AS bs, list(n ORDER BY b) AS ns
+            FROM per_bucket GROUP BY topic_key
+        ), now AS (
+            SELECT m.topic_key,
+                   count(*) FILTER (WHERE m.event_at > $half_start) AS last_half,
+                   count(DISTINCT m.source) AS breadth,
+                   count(DISTINCT coalesce(s.kind, m.source)) AS platforms
+            FROM m LEFT JOIN sources s ON s.name = m.source
+            WHERE m.b = 0 AND m.topic_key IN (SELECT topic_key FROM agg)
+            GROUP BY m.topic_key
         ), vol AS (
             SELECT m.topic_key, sum(i.volume) AS volume
             FROM m JOIN items i ON i.key = m.item_key
-            WHERE m.event_at > $recent_start AND i.volume IS NOT NULL
+            WHERE m.b = 0 AND i.volume IS NOT NULL
               AND m.topic_key IN (SELECT topic_key FROM agg)
             GROUP BY m.topic_key
-        ), first AS (
-            SELECT topic_key, min(event_at) AS first_seen_at FROM mentions
-            WHERE event_at <= $as_of AND topic_key IN (SELECT topic_key FROM agg)
-            GROUP BY topic_key
         )
-        SELECT a.topic_key AS key, t.label, t.kind, a.recent, a.last_half, a.first_half,
-               a.baseline_total, a.breadth, coalesce(v.volume, 0) AS volume, f.first_seen_at
+        SELECT a.topic_key AS key, t.label, t.kind, a.recent,
+               coalesce(n.last_half, 0) AS last_half,
+               a.recent - coalesce(n.last_half, 0) AS first_half,
+               a.baseline_total, coalesce(n.breadth, 0) AS breadth,
+               coalesce(n.platforms, 0) AS platforms, coalesce(v.volume, 0) AS volume,
+               t.first_seen_at, a.bs, a.ns
         FROM agg a JOIN topics t ON t.key = a.topic_key
-        JOIN first f USING (topic_key) LEFT JOIN vol v USING (topic_key)
-        """, {"lookback": lookback, "as_of": as_of, "recent_start": recent_start,
-              "half_start": half_start, "min_items": min_items})
+        LEFT JOIN now n USING (topic_key) LEFT JOIN vol v USING (topic_key)
+        """, {"lookback": as_of - recent * buckets, "as_of": as_of, "two_ago": as_of - recent * 2,
+              "recent_start": as_of - recent,
+              "bucket_us": int(recent / timedelta(microseconds=1)),
+              "half_start": as_of - recent / 2, "min_items": min_items,
+              "min_events": min_events})
     names = [d[0] for d in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
+    out = []
+    for row in cur.fetchall():
+        r = dict(zip(names, row))
+        # Dense series, oldest first: DuckDB returns only the buckets that have mentions.
+        series = [0] * buckets
+        for b, n in zip(r.pop("bs"), r.pop("ns")):
+            series[buckets - 1 - b] = n
+        r["series"] = series
+        out.append(r)
+    return out
 
 
 def topic_stories(con: duckdb.DuckDBPyConnection, keys: Sequence[str], since: datetime,
@@ -137,13 +178,19 @@ def cooccurring_hashtags(con: duckdb.DuckDBPyConnection, keys: Sequence[str], si
     return out
 
 
+_SIGNAL_EXTRA = ("kind", "platforms", "spike", "zscore", "peak_at", "posting_window")
+
+
 def save_signals(con: duckdb.DuckDBPyConnection, as_of: datetime, rows: Sequence[dict[str, Any]],
                  finished_at: datetime) -> None:
     con.execute("DELETE FROM topic_signals WHERE as_of = ?", [as_of])
     if rows:
         cols = ["topic_key", "label", "mentions", "baseline", "velocity", "breadth", "volume",
                 "freshness", "first_seen_at", "state", "trend"]
-        tbl = pa.table({"as_of": [as_of] * len(rows), **{c: [r[c] for r in rows] for c in cols}})
+        # Columns of migration 0003, written when the signal carries them.
+        cols += [c for c in _SIGNAL_EXTRA if c in rows[0]]
+        tbl = pa.table({"as_of": [as_of] * len(rows), **{c: [r.get(c) for r in rows]
+                                                          for c in cols}})
         con.register("batch_signals", tbl)
         try:
             con.execute(f"INSERT INTO topic_signals (as_of, {', '.join(cols)}) "
@@ -153,6 +200,25 @@ def save_signals(con: duckdb.DuckDBPyConnection, as_of: datetime, rows: Sequence
     con.execute("""INSERT INTO scoring_runs VALUES (?, ?, ?)
                    ON CONFLICT (as_of) DO UPDATE SET finished_at = excluded.finished_at,
                        topics = excluded.topics""", [as_of, finished_at, len(rows)])
+
+
+def save_stories(con: duckdb.DuckDBPyConnection, as_of: datetime,
+                 members: Sequence[tuple[str, str, str]]) -> None:
+    """Record which story each scored candidate was clustered into: (topic_key, story_key,
+    story_label). `trending_now` shows one row per story."""
+    if not members:
+        return
+    tbl = pa.table({"topic_key": [m[0] for m in members], "story_key": [m[1] for m in members],
+                    "story_label": [m[2] for m in members]})
+    con.register("batch_stories", tbl)
+    try:
+        con.execute("""
+            UPDATE topic_signals SET story_key = b.story_key, story_label = b.story_label
+            FROM batch_stories b
+            WHERE topic_signals.as_of = $as_of AND topic_signals.topic_key = b.topic_key""",
+            {"as_of": as_of})
+    finally:
+        con.unregister("batch_stories")
 
 
 def sync_clients(con: duckdb.DuckDBPyConnection, clients: Sequence[ClientConfig]) -> None:
@@ -165,7 +231,7 @@ def sync_clients(con: duckdb.DuckDBPyConnection, clients: Sequence[ClientConfig]
 
 _SCORE_COLS = ["client_id", "topic_key", "label", "score", "trend", "relevance", "freshness",
                "velocity", "breadth", "mentions", "state", "matched", "excluded_by", "selected",
-               "reason"]
+               "reason", "sensitivity", "moment"]   # the last two: migration 0004
 
 
 def save_client_scores(con: duckdb.DuckDBPyConnection, as_of: datetime, client_id: str,
@@ -196,11 +262,12 @@ def save_ideas(con: duckdb.DuckDBPyConnection, client_id: str, digest_date: date
         con.execute("""
             INSERT INTO ideas (client_id, digest_date, rank, topic_key, topic_label, language,
                                angle, platform, hook, caption, hashtags, urgency, why, stories,
-                               as_of)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                               as_of, warning, writer)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [client_id, digest_date, r["rank"], r["topic_key"], r["topic_label"], r["language"],
              r["angle"], r["platform"], r["hook"], r["caption"], r["hashtags"], r["urgency"],
-             r["why"], json.dumps(r["stories"], ensure_ascii=False), as_of])
+             r["why"], json.dumps(r["stories"], ensure_ascii=False), as_of,
+             r.get("warning"), r.get("writer", "template")])
 
 
 def load_ideas(con: duckdb.DuckDBPyConnection, client_id: str,

@@ -281,8 +281,11 @@ DEMO_CLIENTS = '''
 id = "kopi-nusantara"
 name = "Kopi Nusantara"
 languages = ["id"]
-keywords = ["kopi", "ngopi", "kafe", "kedai kopi", "nobar", "barista", "gula aren"]
+keywords = ["kopi", "ngopi", "kafe", "nobar", "barista", "gula aren",
+            {term = "kedai kopi", weight = 1.5, synonyms = ["coffee shop", "warkop"]}]
 exclude = ["banjir", "korban", "bencana", "evakuasi", "tewas", "meninggal"]
+policy = "avoid"
+dates = [{name = "Ulang tahun Kopi Nusantara", date = "12-01", keywords = ["ulang tahun"]}]
 channel = "#kopi-nusantara"
 timezone = "Asia/Jakarta"
 digest_time = "08:00"
@@ -293,8 +296,10 @@ hashtags = ["#KopiNusantara"]
 id = "layar-emas"
 name = "Layar Emas TV"
 languages = ["id", "en"]
-keywords = ["siaran langsung", "nonton", "timnas", "live", "broadcast", "streaming", "film",
-            "football", "match"]
+keywords = ["nonton", "timnas", "broadcast", "streaming", "football", "match", "televisi",
+            {term = "siaran langsung", synonyms = ["disiarkan langsung", "live broadcast"]},
+            {term = "film", synonyms = ["bioskop", "cinema", "movie"]},
+            {term = "live", weight = 0.5}]
 exclude = ["banjir", "flood", "korban", "victims", "bencana", "disaster", "evakuasi",
            "evacuated", "evacuation"]
 channel = "#layar-emas"
@@ -307,8 +312,10 @@ hashtags = ["#LayarEmas"]
 id = "belanja-kilat"
 name = "BelanjaKilat"
 languages = ["id"]
-keywords = ["diskon", "promo", "flash sale", "harbolnas", "belanja online", "gratis ongkir",
-            "voucher", "pre-order", "checkout"]
+keywords = ["diskon", "promo", "flash sale", "harbolnas", "gratis ongkir", "voucher", "pre-order",
+            "checkout", "paylater",
+            {term = "belanja online", synonyms = ["e-commerce", "marketplace", "toko online",
+                                                   "online shopping"]}]
 exclude = ["banjir", "korban", "bencana", "evakuasi", "tewas"]
 channel = "#belanja-kilat"
 timezone = "Asia/Jakarta"

@@ -50,6 +50,17 @@ def stem(word: str) -> str:
     return _colloquial_root(low)
 
 
+@lru_cache(maxsize=200_000)
+def is_common_word(word: str) -> bool:
+    """Whether a word is ordinary Indonesian: in Sastrawi's dictionary itself or by its root
+    ("polisi", "ditangkap", "delapan"). Names, acronyms and loanwords are not ("Bahlil",
+    "Ponorogo", "Coretax"). Alone, such a word is never a story worth naming."""
+    low = word.lower()
+    if len(low) < 3 or not low.replace("-", "").isalpha():
+        return False
+    return _in_dictionary(low) or _in_dictionary(stem(low))
+
+
 def _colloquial_root(word: str) -> str:
     """Roots for colloquial forms that Sastrawi leaves untouched."""
     if word.endswith("nya") and len(word) >= 6:

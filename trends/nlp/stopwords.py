@@ -39,6 +39,9 @@ STOPWORDS_EN: frozenset[str] = frozenset(
     w.lower() for w in stopwordsiso.stopwords("en")) - _NOT_STOPWORDS
 
 BOILERPLATE: frozenset[str] = _wordlist("boilerplate.txt")
+
+TOO_BROAD: frozenset[str] = _wordlist("too_broad.txt")
+"""Words never a topic alone ("Indonesia"), though fine inside one ("Timnas Indonesia")."""
 """Single words and multi-word phrases (space-separated), lowercase."""
 
 BOILERPLATE_PHRASES: frozenset[tuple[str, ...]] = frozenset(

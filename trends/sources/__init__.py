@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from trends.errors import ConfigError
-from trends.sources import google_trends, rss
+from trends.sources import (
+    bluesky_trending,
+    google_news,
+    google_trends,
+    hackernews,
+    mastodon_trends,
+    rss,
+    wikipedia_top,
+)
 from trends.sources.base import Parsed, SourceKind
 
 REGISTRY: dict[str, SourceKind] = {
@@ -11,6 +19,11 @@ REGISTRY: dict[str, SourceKind] = {
     "reddit": SourceKind("reddit", rss.parse),
     "youtube": SourceKind("youtube", rss.parse),
     "google_trends": SourceKind("google_trends", google_trends.parse),
+    "google_news": SourceKind("google_news", google_news.parse, google_news.request_url),
+    "hackernews": SourceKind("hackernews", hackernews.parse),
+    "mastodon_trends": SourceKind("mastodon_trends", mastodon_trends.parse),
+    "wikipedia_top": SourceKind("wikipedia_top", wikipedia_top.parse, wikipedia_top.request_url),
+    "bluesky_trending": SourceKind("bluesky_trending", bluesky_trending.parse),
 }
 
 

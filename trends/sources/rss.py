@@ -1,4 +1,4 @@
-"""RSS 0.9x/1.0/2.0, Atom and JSON Feed, through feedparser.
+"""RSS 0.9x/1.0/2.0 and Atom through feedparser; JSON Feed through `jsonfeed`.
 
 feedparser only ever sees bytes we fetched (never a URL or a path: it would fetch without a
 timeout, or read a local file).
@@ -17,6 +17,7 @@ from trends.errors import PermanentFetchError
 from trends.models import FeedItem
 from trends.normalize import canonical_url, clean_text, item_key, safe_link, struct_to_utc
 from trends.sources.base import Parsed
+from trends.sources.jsonfeed import looks_like_json_feed, parse_json_feed
 
 # Sanitizing and resolving relative URIs costs ~40% of feedparser's time; we strip all markup
 # ourselves and keep only absolute http(s) links, so neither is needed.
@@ -24,7 +25,10 @@ _PARSE_OPTIONS: dict[str, Any] = {"sanitize_html": False, "resolve_relative_uris
 
 
 def parse_feed(body: bytes, *, content_type: str, url: str) -> Any:
-    """feedparser on fetched bytes, with the response headers that decide the charset."""
+    """feedparser on fetched bytes, with the response headers that decide the charset.
+    A JSON Feed, which feedparser 6.0 cannot read, goes to `jsonfeed` in the same shape."""
+    if looks_like_json_feed(body, content_type):
+        return parse_json_feed(body)
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type

@@ -1,0 +1,214 @@
+"""Trend signals at scale: a full recomputation over 1,000,000 items and 30 days, and the
+incremental update after an ingest of 10,000 new items.
+
+    python bench/bench_signals.py [--items 1000000] [--days 30] [--mentions 26] [--new 10000]
+                                  [--db PATH] [--keep]
+
+1. generate: items and their mentions are written straight into a fresh warehouse with DuckDB's
+   own generators (`range`, `random`): `--mentions` topics per item (tempo.co items average
+   26), drawn from a Zipf-like vocabulary of 2 million topics with a few stories bursting in
+   the last days. Not timed.
+2. full: in a fresh process, window_stats (DuckDB) + compute_signals (Python) as of the end of
+   the corpus, as the score stage runs them. Timed, peak RSS of that process measured with
+   resource.getrusage.
+3. incremental: 10,000 new items with realistic text (bench_topics' generator) are stored as
+   an ingest would, then topic extraction of those items and the same signal update. Timed.
+
+Targets (issue 4): full <= 20 s and <= 2 GB; incremental <= 3 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+END = datetime(2026, 11, 22, 5, tzinfo=UTC)
+VOCABULARY = 2_000_000
+
+
+def generate(db: Path, items: int, days: int, mentions: int) -> None:
+    from warehouse.db import open_warehouse
+
+    start = END - timedelta(days=days)
+    span_us = days * 86_400_000_000
+    with open_warehouse(db) as con:
+        con.execute("""INSERT INTO sources (name, kind, url, every_seconds)
+                       SELECT 'source ' || i, ['rss', 'rss', 'rss', 'reddit', 'google_trends',
+                              'youtube'][i % 6 + 1], 'https://s' || i || '.example/feed', 900
+                       FROM range(60) t(i)""")
+        # Items in time order (as ingest writes them), so DuckDB's zone maps skip old blocks.
+        con.execute("""
+            INSERT INTO items (key, source, url, title, summary, language, volume, fetched_at,
+                               event_at, extracted)
+            SELECT 'item-' || i, 'source ' || (hash(i) % 60), 'https://x.example/' || i,
+                   'title ' || i, '', 'id',
+                   CASE WHEN hash(i) % 60 % 6 = 4 THEN (hash(i * 7) % 500000)::DOUBLE END,
+                   ts, ts, TRUE
+            FROM (SELECT i, $start::TIMESTAMPTZ + to_microseconds((i * ($span // $n))::BIGINT)
+                         AS ts FROM range($n) t(i))""",
+            {"start": start, "span": span_us, "n": items})
+        # Zipf-like topics: exp(u * ln V) is log-uniform, so topic r has weight ~ 1/r. The last
+        # three days carry a few bursting stories on top.
+        con.execute("""
+            INSERT INTO mentions
+            SELECT DISTINCT ON (topic_key, item_key) topic_key, item_key, source, event_at FROM (
+                SELECT CASE WHEN i.event_at > $end - INTERVAL 3 DAY AND j = 0
+                                 AND random() < 0.3
+                            THEN 'burst ' || (hash(i.key) % 40)
+                            ELSE 'topic ' || floor(exp(random() * ln($v)))::BIGINT END
+                           AS topic_key,
+                       i.key AS item_key, i.source, i.event_at
+                FROM items i, range($m) r(j))
+            -- Extraction stores mentions batch by batch in event order; so does this, so that
+            -- DuckDB's zone maps let a week's query skip the older blocks as they would.
+            ORDER BY event_at""",
+            {"end": END, "v": VOCABULARY, "m": mentions})
+        con.execute("""
+            INSERT INTO topics
+            SELECT topic_key, any_value(topic_key), 'phrase', min(event_at), max(event_at)
+            FROM mentions GROUP BY topic_key""")
+        con.execute("CHECKPOINT")
+
+
+def full(db: Path) -> dict[str, float]:
+    from trends.signals import SignalSettings, compute_signals
+    from warehouse import topics as sql
+    from warehouse.db import open_warehouse
+
+    s = SignalSettings()
+    with open_warehouse(db) as con:
+        c0 = _cpu_s()
+        t0 = time.perf_counter()
+        rows = sql.window_stats(con, END, recent=s.recent, baseline_days=s.baseline_days,
+                                min_items=s.min_items, min_events=s.min_events,
+                                buckets=s.buckets)
+        t1 = time.perf_counter()
+        signals = compute_signals(rows, END, s)
+        t2 = time.perf_counter()
+        c2 = _cpu_s()
+        states: dict[str, int] = {}
+        for x in signals:
+            states[x.state] = states.get(x.state, 0) + 1
+    return {"window_stats_s": t1 - t0, "compute_signals_s": t2 - t1, "total_s": t2 - t0,
+            "cpu_s": c2 - c0,
+            "topics": len(signals), "rss_mb": _peak_rss_mb(), "maxrss_mb": _maxrss_mb(),
+            "states": states}  # type: ignore[dict-item]
+
+
+def incremental(db: Path, new: int) -> dict[str, float]:
+    from bench_topics import make_items
+
+    from trends.extract import extract_pending
+    from trends.signals import SignalSettings, compute_signals
+    from warehouse import topics as sql
+    from warehouse.db import open_warehouse
+
+    s = SignalSettings()
+    now = END + timedelta(hours=1)
+    texts = make_items(new, 20261122)
+    with open_warehouse(db) as con:
+        con.execute("""
+            INSERT INTO items (key, source, url, title, summary, language, fetched_at, event_at)
+            SELECT $run || i, 'source ' || (i % 60), 'https://n.example/' || $run || i, t.title,
+                   t.summary, 'id', $now, $now - to_microseconds((i * 360000)::BIGINT)
+            FROM (SELECT unnest($titles) AS title, unnest($summaries) AS summary,
+                         generate_subscripts($titles, 1) - 1 AS i) t""",
+            {"now": now, "titles": [t for t, _ in texts], "summaries": [b for _, b in texts],
+             "run": f"new-{time.time_ns()}-"})   # --keep reruns add fresh items
+        c0 = _cpu_s()
+        t0 = time.perf_counter()
+        done = extract_pending(con)
+        t1 = time.perf_counter()
+        rows = sql.window_stats(con, now, recent=s.recent, baseline_days=s.baseline_days,
+                                min_items=s.min_items, min_events=s.min_events,
+                                buckets=s.buckets)
+        compute_signals(rows, now, s)
+        t2 = time.perf_counter()
+        c2 = _cpu_s()
+    return {"extracted": done, "cpu_s": c2 - c0, "topics": len(rows), "extract_s": t1 - t0, "signals_s": t2 - t1, "total_s": t2 - t0,
+            "rss_mb": _peak_rss_mb()}
+
+
+def _cpu_s() -> float:
+    """CPU seconds of this process (all its threads, DuckDB's included) and of its reaped
+    children (extraction workers): the machine is shared, so wall time alone misleads."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _peak_rss_mb() -> float:
+    """Peak RSS of this process in MB. ru_maxrss (kilobytes on Linux) survives exec, so a
+    step started by a process that generated the corpus would report the generator's peak:
+    /proc's VmHWM, the peak of this process image alone, is used where it exists."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _maxrss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _child(step: str, db: Path, *extra: str) -> dict[str, float]:
+    """Run one step in a fresh process, so that its peak RSS is its own."""
+    out = subprocess.run([sys.executable, __file__, "--step", step, "--db", str(db), *extra],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--items", type=int, default=1_000_000)
+    ap.add_argument("--days", type=int, default=30)
+    ap.add_argument("--mentions", type=int, default=26, help="topics per item")
+    ap.add_argument("--new", type=int, default=10_000, help="items of the incremental ingest")
+    ap.add_argument("--db", type=Path)
+    ap.add_argument("--keep", action="store_true", help="reuse --db if it exists")
+    ap.add_argument("--step", choices=("full", "incremental"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.step:
+        result = full(args.db) if args.step == "full" else incremental(args.db, args.new)
+        print(json.dumps(result))
+        return 0
+    db = args.db or Path(tempfile.mkdtemp(prefix="bench-signals-")) / "bench.duckdb"
+    if not (args.keep and db.exists()):
+        db.unlink(missing_ok=True)
+        t0 = time.perf_counter()
+        generate(db, args.items, args.days, args.mentions)
+        print(f"generated {args.items:,} items x {args.mentions} mentions over {args.days} days "
+              f"in {time.perf_counter() - t0:.1f} s ({db}, {db.stat().st_size / 2**20:,.0f} MB)")
+    f = _child("full", db)
+    print(f"load average before the runs: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"full recomputation: {f['total_s']:.2f} s (window_stats {f['window_stats_s']:.2f} s, "
+          f"compute_signals {f['compute_signals_s']:.2f} s; CPU {f['cpu_s']:.2f} s), "
+          f"{f['topics']:,} topics scored "
+          f"{f['states']}, peak RSS {f['rss_mb']:,.0f} MB (getrusage ru_maxrss "
+          f"{f['maxrss_mb']:,.0f} MB) "
+          f"[target <= 20 s, <= 2048 MB]")
+    inc = _child("incremental", db, "--new", str(args.new))
+    print(f"incremental after {inc['extracted']:,} new items: {inc['total_s']:.2f} s "
+          f"(extraction {inc['extract_s']:.2f} s, signals {inc['signals_s']:.2f} s; CPU "
+          f"{inc['cpu_s']:.2f} s), {inc['topics']:,} topics scored, "
+          f"peak RSS {inc['rss_mb']:,.0f} MB [target <= 3 s]")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
