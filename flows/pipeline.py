@@ -22,7 +22,7 @@ from trends.config import Env, load_config
 from trends.deliver import run_digests
 from trends.ingest import ingest as ingest_sources
 from trends.score import score as score_clients
-from warehouse.db import open_writer
+from warehouse.db import open_writer, writer_session
 
 # A flow that finds the warehouse busy waits this long for the other writer to finish.
 # Writers queue on a lock file (warehouse.db.open_writer), and each publishes the read
@@ -33,8 +33,9 @@ WRITER_WAIT_S = 600.0
 @task(cache_policy=NONE)
 def fetch_and_store(config_path: str | None, source: str | None, force: bool) -> str:
     config = load_config(config_path)
-    with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
-        return ingest_sources(con, config, only=source, force=force).summary()
+    # The file is opened to plan and to store, not while the feeds download.
+    with writer_session(config.warehouse, wait=WRITER_WAIT_S) as writer:
+        return ingest_sources(writer, config, only=source, force=force).summary()
 
 
 @task(cache_policy=NONE)

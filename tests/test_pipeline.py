@@ -143,3 +143,17 @@ def test_digest_is_sent_once_per_client_and_day(world_config: Config, prefect_ha
     for bad in ("<!channel>", "<!everyone>", "<!here>", "<@U123>", "<https://evil.example|klik>"):
         assert bad not in payload
     assert "&lt;!channel&gt;" in payload
+
+
+def test_dry_run_previews_from_the_snapshot(demo_output: tuple[str, Path],
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    _, directory = demo_output
+    config = str(directory / "trends.toml")
+    assert main(["--config", config, "digest", "--dry-run", "--client", "layar-emas",
+                 "--format", "blocks"]) == 0
+    messages = json.loads(capsys.readouterr().out)
+    assert messages and messages[0][0]["type"] == "header"
+    assert "Layar Emas TV" in messages[0][0]["text"]["text"]
+    assert main(["--config", config, "digest", "--dry-run", "--format", "markdown"]) == 0
+    out = capsys.readouterr().out
+    assert "Kopi Nusantara" in out and "BelanjaKilat" in out

@@ -41,6 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("trends: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `trends sql ... | head` closed the pipe early: not an error. Point stdout at
+        # /dev/null so that the interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -230,9 +235,10 @@ def cmd_digest(args: argparse.Namespace) -> int:
     if args.dry_run:
         from trends.config import Env
         from trends.deliver import run_digests
-        from warehouse.db import open_warehouse
+        from warehouse.snapshot import open_reader
 
-        with open_warehouse(config.warehouse.path) as con:
+        # A preview reads the published snapshot: it never waits for, or blocks, a writer.
+        with open_reader(config.warehouse) as (con, _):
             run_digests(con, config, Env.from_environ(), client_id=args.client, day=args.date,
                         dry_run=True, fmt=args.format)
         return EXIT_OK

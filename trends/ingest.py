@@ -31,6 +31,7 @@ from trends.models import FeedItem
 from trends.normalize import repair_charset, utcnow
 from trends.sources import Parsed, get_kind
 from warehouse import ingest as sql
+from warehouse.db import LazyWriter
 from warehouse.ingest import FetchRecord, SourceState
 
 # A run with more sources due than this parses in a process pool (see the module docstring).
@@ -138,19 +139,24 @@ def fetch_source(client: httpx.Client, source: SourceConfig, state: SourceState 
     return record, items, started_at
 
 
-def ingest(con: duckdb.DuckDBPyConnection, config: Config, *, only: str | None = None,
-           force: bool = False, now: datetime | None = None, workers: int = 8,
-           client: httpx.Client | None = None, per_host: int = http.PER_HOST,
+def ingest(con: duckdb.DuckDBPyConnection | LazyWriter, config: Config, *,
+           only: str | None = None, force: bool = False, now: datetime | None = None,
+           workers: int = 8, client: httpx.Client | None = None, per_host: int = http.PER_HOST,
            processes: int | None = None, retries: int = 2) -> IngestReport:
     """Fetch the due sources (all of them with `force`, or just `only`) and store new items.
 
+    Given a `LazyWriter`, the warehouse is open only to read the sources' state and then again
+    once there are results to store: never while the first downloads are under way.
     Transient failures are retried `retries` times (see `http.fetch`); at most `per_host`
     requests are in flight per host. `processes` parse in parallel (default: one per core)
     when more than PROCESS_POOL_MIN sources are due; 0 or 1 parses in the fetching threads."""
+    writer = con if isinstance(con, LazyWriter) else _Held(con)
     now = now or utcnow()
     report = IngestReport(run_id=uuid.uuid4().hex[:12])
+    con = writer.get()
     sql.sync_sources(con, config.sources)
     states = sql.source_states(con)
+    writer.release()
     if only is not None:
         due, report.skipped = [config.source(only)], []
     elif force:
@@ -164,11 +170,11 @@ def ingest(con: duckdb.DuckDBPyConnection, config: Config, *, only: str | None =
     limiter = http.HostLimiter(per_host)
     procs = _cores() if processes is None else processes
     parser = _parse_pool(procs) if procs > 1 and len(due) > PROCESS_POOL_MIN else None
-    stories = _RunStories(con, now)
+    store = _Store(writer, now)
     try:
-        # One transaction for the run, written in batches as the results come in: a stored
-        # batch's items are freed while the rest download, and DuckDB works meanwhile.
-        con.execute("BEGIN TRANSACTION")
+        # One transaction for the run, opened when the first batch is ready and written in
+        # batches as the results come in: a stored batch's items are freed while the rest
+        # download, and DuckDB works meanwhile.
         try:
             with ThreadPoolExecutor(max_workers=max(1, min(workers, len(due)))) as pool:
                 batch: list[tuple[FetchRecord, list[FeedItem], datetime]] = []
@@ -179,12 +185,12 @@ def ingest(con: duckdb.DuckDBPyConnection, config: Config, *, only: str | None =
                     batch.append(result)
                     size += len(result[1])
                     if size >= STORE_BATCH:
-                        _store_batch(con, report, batch, stories)
+                        store.write(report, batch)
                         batch, size = [], 0
-                _store_batch(con, report, batch, stories)
-            con.execute("COMMIT")
+                store.write(report, batch)
+            store.commit()
         except BaseException:
-            con.execute("ROLLBACK")
+            store.rollback()
             raise
     finally:
         if parser is not None:
@@ -192,6 +198,46 @@ def ingest(con: duckdb.DuckDBPyConnection, config: Config, *, only: str | None =
         if own_client:
             client.close()
     return report
+
+
+class _Held:
+    """A connection the caller keeps open: the `LazyWriter` interface over it."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def get(self) -> duckdb.DuckDBPyConnection:
+        return self.con
+
+    def release(self) -> None:
+        pass
+
+
+class _Store:
+    """The run's one write transaction, begun on the first batch to store."""
+
+    def __init__(self, writer: LazyWriter | _Held, now: datetime) -> None:
+        self.writer, self.now = writer, now
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.stories: _RunStories | None = None
+
+    def write(self, report: IngestReport,
+              batch: Sequence[tuple[FetchRecord, list[FeedItem], datetime]]) -> None:
+        if not batch:
+            return
+        if self.con is None:
+            self.con = self.writer.get()
+            self.con.execute("BEGIN TRANSACTION")
+            self.stories = _RunStories(self.con, self.now)
+        _store_batch(self.con, report, batch, self.stories)
+
+    def commit(self) -> None:
+        if self.con is not None:
+            self.con.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.con is not None:
+            self.con.execute("ROLLBACK")
 
 
 def _cores() -> int:

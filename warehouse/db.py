@@ -174,5 +174,51 @@ def open_writer(warehouse: WarehouseConfig, *,
             con.close()
 
 
+class LazyWriter:
+    """The writer of one run that opens the warehouse only while it has something to write:
+    `get()` opens it (once), `release()` closes it between phases, such as an ingest's fetch,
+    so that the file is free while the network is slow. Runs stay serialized by the lock that
+    `writer_session` holds around the whole run."""
+
+    def __init__(self, path: Path, wait: float) -> None:
+        self.path, self.wait = path, wait
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.used = False
+
+    def get(self) -> duckdb.DuckDBPyConnection:
+        if self.con is None:
+            self.con = connect(self.path, wait=self.wait)
+            self.used = True
+        return self.con
+
+    def release(self) -> None:
+        if self.con is not None:
+            self.con.close()
+            self.con = None
+
+
+@contextmanager
+def writer_session(warehouse: WarehouseConfig, *, wait: float = 0.0) -> Iterator[LazyWriter]:
+    """Like `open_writer`, but the file is opened on demand (see `LazyWriter`); the read snapshot
+    is published once, at the end of a run that succeeded, so readers never see half of it."""
+    from warehouse.snapshot import publish
+
+    if warehouse.url:   # a remote warehouse has no file to free: keep one connection
+        with open_writer(warehouse, wait=wait) as con:
+            writer = LazyWriter(Path(), wait)
+            writer.con = con
+            writer.release = lambda: None  # type: ignore[method-assign]
+            yield writer
+        return
+    with writer_lock(warehouse.path, wait=wait):
+        writer = LazyWriter(warehouse.path, wait)
+        try:
+            yield writer
+            if writer.used:
+                publish(writer.get(), warehouse.path, warehouse.snapshot_path)
+        finally:
+            writer.release()
+
+
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
