@@ -11,10 +11,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from trends.ideas import writer_note
 from trends.models import Digest, Idea, Moment, Story
+from trends.normalize import safe_link
 
 __all__ = [
     "MAX_BLOCKS", "MAX_SECTION_TEXT", "MAX_HEADER_TEXT",
@@ -176,22 +177,8 @@ def _story_link(s: Story) -> str:
 
 def _safe_url(url: str | None) -> str | None:
     """An http(s) URL made safe inside Slack's <url|label>, or None for any other URL."""
-    checked = _http_url(url)
+    checked = safe_link(url)
     return _encode_url(checked).replace("&", "&amp;") if checked else None
-
-
-def _http_url(url: str | None) -> str | None:
-    """The URL if it is absolute http(s); None for javascript:, data:, relative and the like."""
-    if not url:
-        return None
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return url
 
 
 def _encode_url(url: str) -> str:
@@ -291,7 +278,7 @@ def render_text(d: Digest) -> str:
             for s in topic.stories:
                 source = f" ({_clean(s.source)})" if s.source else ""
                 out.append(f"   - {_clean(s.title)}{source}")
-                url = _http_url(s.url)
+                url = safe_link(s.url)
                 if url:
                     out.append(f"     {_clean(url)}")
         out.append("")
@@ -328,7 +315,7 @@ def render_markdown(d: Digest) -> str:
                 out += [f"_Warning: {_md(idea.warning)}_", ""]
         if topic.stories:
             for s in topic.stories:
-                url = _http_url(s.url)
+                url = safe_link(s.url)
                 title = _md(s.title) or "link"
                 link = f"[{title}](<{_encode_url(url)}>)" if url else title
                 out.append(f"- {link}" + (f" ({_md(s.source)})" if s.source else ""))

@@ -85,12 +85,16 @@ def _is_tracking(name: str) -> bool:
 
 
 def safe_link(url: str | None) -> str | None:
-    """The link as published, if it is http(s); None for javascript:, data: and the like."""
+    """The link as published, if it is absolute http(s); None for javascript:, data:,
+    relative links and the like."""
     if not url:
         return None
     url = url.strip()
-    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
-    return url if scheme in ("http", "https") else None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
 def struct_to_utc(value: time.struct_time | None) -> datetime | None:

@@ -16,8 +16,8 @@ import duckdb
 from trends.charts import COLORS, sparkline_svg
 from trends.config import ClientConfig, Config
 from trends.deliver import build_digest
-from trends.digest import _http_url, _topics, format_date
-from trends.normalize import utcnow
+from trends.digest import _topics, format_date
+from trends.normalize import safe_link, utcnow
 from trends.score import client_day
 from warehouse import report as sql
 
@@ -128,7 +128,7 @@ def render_page(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date,
         if topic.stories:
             links = []
             for s in topic.stories:
-                url = _http_url(s.url)
+                url = safe_link(s.url)
                 title = escape(s.title) or "link"
                 link = (f'<a href="{escape(url, quote=True)}" rel="noopener noreferrer">{title}</a>'
                         if url else title)

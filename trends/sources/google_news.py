@@ -19,11 +19,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from trends.config import SourceConfig
-from trends.errors import PermanentFetchError
 from trends.models import FeedItem
 from trends.normalize import clean_text, safe_link
 from trends.sources.base import Parsed
-from trends.sources.rss import _bozo, entry_to_item, parse_feed
+from trends.sources.rss import entry_to_item, read_feed
 
 _EDITIONS = {
     "id": {"hl": "id", "gl": "ID", "ceid": "ID:id"},
@@ -45,14 +44,7 @@ def request_url(source: SourceConfig) -> str:
 
 def parse(body: bytes, *, source: SourceConfig, content_type: str, url: str,
           fetched_at: datetime) -> Parsed:
-    if not body.strip():
-        raise PermanentFetchError("empty_body", "the server sent no content")
-    d = parse_feed(body, content_type=content_type, url=url)
-    warning = _bozo(d)
-    if not d.entries:
-        if d.get("version") or d.feed.get("title"):
-            return Parsed(items=[], warning=warning)   # a search with no results today
-        raise PermanentFetchError("not_a_feed", warning or "no feed found in the response")
+    d, warning = read_feed(body, content_type=content_type, url=url)
     language = source.language or ("en" if str(d.feed.get("language", "")).startswith("en")
                                    else "id")
     return Parsed(items=[_item(e, source, language) for e in d.entries], warning=warning)

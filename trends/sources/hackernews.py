@@ -16,11 +16,10 @@ from datetime import datetime
 from typing import Any
 
 from trends.config import SourceConfig
-from trends.errors import PermanentFetchError
 from trends.models import FeedItem
 from trends.normalize import clean_text, safe_link
 from trends.sources.base import Parsed
-from trends.sources.rss import _bozo, entry_to_item, parse_feed
+from trends.sources.rss import entry_to_item, read_feed
 
 _POINTS = re.compile(r"\bPoints:\s*(\d+)", re.I)
 _COMMENTS = re.compile(r"#\s*Comments:\s*(\d+)", re.I)
@@ -31,14 +30,7 @@ _BOILERPLATE = re.compile(
 
 def parse(body: bytes, *, source: SourceConfig, content_type: str, url: str,
           fetched_at: datetime) -> Parsed:
-    if not body.strip():
-        raise PermanentFetchError("empty_body", "the server sent no content")
-    d = parse_feed(body, content_type=content_type, url=url)
-    warning = _bozo(d)
-    if not d.entries:
-        if d.get("version") or d.feed.get("title"):
-            return Parsed(items=[], warning=warning)
-        raise PermanentFetchError("not_a_feed", warning or "no feed found in the response")
+    d, warning = read_feed(body, content_type=content_type, url=url)
     return Parsed(items=[_item(e, source) for e in d.entries], warning=warning)
 
 

@@ -35,16 +35,21 @@ def parse_feed(body: bytes, *, content_type: str, url: str) -> Any:
     return feedparser.parse(io.BytesIO(body), response_headers=headers, **_PARSE_OPTIONS)
 
 
-def parse(body: bytes, *, source: SourceConfig, content_type: str, url: str,
-          fetched_at: datetime) -> Parsed:
+def read_feed(body: bytes, *, content_type: str, url: str) -> tuple[Any, str | None]:
+    """feedparser's result and its warning (bozo message) for a body that holds a feed, even
+    an empty one; `PermanentFetchError` for an empty body or one that holds no feed at all."""
     if not body.strip():
         raise PermanentFetchError("empty_body", "the server sent no content")
     d = parse_feed(body, content_type=content_type, url=url)
     warning = _bozo(d)
-    if not d.entries:
-        if d.get("version") or d.feed.get("title"):
-            return Parsed(items=[], warning=warning)   # a valid feed that is empty today
+    if not d.entries and not (d.get("version") or d.feed.get("title")):
         raise PermanentFetchError("not_a_feed", warning or "no feed found in the response")
+    return d, warning
+
+
+def parse(body: bytes, *, source: SourceConfig, content_type: str, url: str,
+          fetched_at: datetime) -> Parsed:
+    d, warning = read_feed(body, content_type=content_type, url=url)
     items = [entry_to_item(e, source=source, language=_feed_language(d, source))
              for e in d.entries]
     return Parsed(items=items, warning=warning)
