@@ -12,13 +12,16 @@ does its work, and closes it, so the single-writer DuckDB file is held only whil
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
+import duckdb
 from prefect import flow, task
 from prefect.cache_policies import NONE
 
-from trends.config import Env, load_config
+from trends.config import Config, Env, load_config
 from trends.deliver import run_digests
 from trends.ingest import ingest as ingest_sources
 from trends.score import score as score_clients
@@ -28,6 +31,14 @@ from warehouse.db import open_writer, writer_session
 # Writers queue on a lock file (warehouse.db.open_writer), and each publishes the read
 # snapshot before it lets the next one in; an ingest of slow feeds can hold it for minutes.
 WRITER_WAIT_S = 600.0
+
+
+@contextmanager
+def _writing(config_path: str | None) -> Iterator[tuple[Config, duckdb.DuckDBPyConnection]]:
+    """The config and the warehouse's writer for one task (writers take turns)."""
+    config = load_config(config_path)
+    with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
+        yield config, con
 
 
 @task(cache_policy=NONE)
@@ -40,29 +51,26 @@ def fetch_and_store(config_path: str | None, source: str | None, force: bool) ->
 
 @task(cache_policy=NONE)
 def score_topics(config_path: str | None, as_of: datetime | None) -> str:
-    config = load_config(config_path)
-    with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
+    with _writing(config_path) as (config, con):
         return score_clients(con, config, as_of=as_of).summary()
 
 
 @task(cache_policy=NONE)
 def send_digests(config_path: str | None, client: str | None, day: date | None) -> str:
-    config = load_config(config_path)
-    with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
+    with _writing(config_path) as (config, con):
         return run_digests(con, config, Env.from_environ(), client_id=client, day=day).summary()
 
 
 @task(cache_policy=NONE)
 def collect_feedback(config_path: str | None) -> str:
     """Reactions on recent digests and alerts into `feedback`, before the next scoring."""
-    config = load_config(config_path)
     env = Env.from_environ()
     if not env.slack_token:
         return "feedback: no SLACK_BOT_TOKEN, nothing to read"
     from trends.feedback import collect
     from trends.slack import SlackSender
 
-    with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
+    with _writing(config_path) as (config, con):
         return collect(con, config, SlackSender(env.slack_token, env.slack_base_url)).summary()
 
 
@@ -70,8 +78,7 @@ def collect_feedback(config_path: str | None) -> str:
 def send_alerts(config_path: str | None) -> str:
     from trends.alerts import run_alerts
 
-    config = load_config(config_path)
-    with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
+    with _writing(config_path) as (config, con):
         # Printed alerts (no token) stay in the outbox as 'printed'; the flow only reports.
         return run_alerts(con, config, Env.from_environ(), out=lambda _: None).summary()
 
@@ -80,15 +87,13 @@ def send_alerts(config_path: str | None) -> str:
 def send_owed_digests(config_path: str | None) -> str:
     from trends.deliver import resend_owed
 
-    config = load_config(config_path)
-    with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
+    with _writing(config_path) as (config, con):
         return resend_owed(con, config, Env.from_environ()).summary()
 
 
 @task(cache_policy=NONE)
 def send_due_digests(config_path: str | None) -> str:
-    config = load_config(config_path)
-    with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
+    with _writing(config_path) as (config, con):
         return run_digests(con, config, Env.from_environ(), only_due=True).summary()
 
 

@@ -34,3 +34,16 @@ def news_entries(site: str, n: int, now: datetime | None = None,
     return [{"title": f"{words} {i}", "link": f"https://{site}/berita/{i}?utm_source=rss",
              "guid": f"{site}-{i}", "description": f"<p>Berita <b>{i}</b> dari {site} &amp; lain</p>",
              "date": now - timedelta(hours=i)} for i in range(n)]
+
+
+def sources_toml(server: object, feeds: dict[str, str], *, warehouse: str = "trends.duckdb",
+                 every: str | None = None) -> str:
+    """A trends.toml with one `rss` source per name, served at its path by `server` (a
+    FeedServer); callers append their own [[clients]]."""
+    text = f'[warehouse]\npath = "{warehouse}"\n'
+    for name, path in feeds.items():
+        text += (f'\n[[sources]]\nname = "{name}"\nkind = "rss"\n'
+                 f'url = "{server.url(path)}"\n')  # type: ignore[attr-defined]
+        if every:
+            text += f'every = "{every}"\n'
+    return text

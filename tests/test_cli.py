@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.feeds import news_entries, rss
+from tests.feeds import news_entries, rss, sources_toml
 from trends.cli import main
 from trends.config import load_config
 from trends.ingest import ingest
@@ -22,18 +22,7 @@ from warehouse.db import open_warehouse
 def warehouse_config(write_config, feed_server) -> Path:
     feed_server.add("/a.xml", rss("A", news_entries("a.example", 3)))
     feed_server.add("/down.xml", b"", status=404)
-    path = write_config(f"""
-[warehouse]
-path = "trends.duckdb"
-[[sources]]
-name = "A"
-kind = "rss"
-url = "{feed_server.url('/a.xml')}"
-[[sources]]
-name = "Down"
-kind = "rss"
-url = "{feed_server.url('/down.xml')}"
-""")
+    path = write_config(sources_toml(feed_server, {"A": "/a.xml", "Down": "/down.xml"}))
     config = load_config(path)
     with open_warehouse(config.warehouse.path) as con:
         ingest(con, config)

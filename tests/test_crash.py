@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from tests.feeds import news_entries, rss
+from tests.feeds import news_entries, rss, sources_toml
 from tests.slack_server import SlackServer
 from trends.config import Config, Env, load_config
 from trends.deliver import run_digests
@@ -56,17 +56,8 @@ def config(write_config, feed_server) -> Config:  # type: ignore[no-untyped-def]
     feed_server.add("/fast.xml", rss("Fast", news_entries("fast.example", 6)))
     # Answers only after 60 s: an ingest that reaches it is stuck mid-fetch.
     feed_server.add("/slow.xml", rss("Slow", news_entries("slow.example", 4)), delay=60)
-    path = write_config(f"""
-[warehouse]
-path = "data/trends.duckdb"
-[[sources]]
-name = "Fast"
-kind = "rss"
-url = "{feed_server.url('/fast.xml')}"
-[[sources]]
-name = "Slow"
-kind = "rss"
-url = "{feed_server.url('/slow.xml')}"
+    path = write_config(sources_toml(feed_server, {"Fast": "/fast.xml", "Slow": "/slow.xml"},
+                                     warehouse="data/trends.duckdb") + """
 [[clients]]
 id = "kopi"
 keywords = ["kopi"]

@@ -7,18 +7,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.feeds import news_entries, rss
+from tests.feeds import news_entries, rss, sources_toml
 from trends.config import load_config
 from trends.ingest import ingest
 from warehouse.db import open_warehouse
 
 
 def config_for(write_config, server, feeds: dict[str, str], every: str = "15m") -> Path:
-    text = '[warehouse]\npath = "trends.duckdb"\n'
-    for name, path in feeds.items():
-        text += (f'\n[[sources]]\nname = "{name}"\nkind = "rss"\nurl = "{server.url(path)}"\n'
-                 f'every = "{every}"\n')
-    return write_config(text)
+    return write_config(sources_toml(server, feeds, every=every))
 
 
 def test_second_run_adds_nothing_and_uses_conditional_get(write_config, feed_server) -> None:

@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 
-from tests.feeds import news_entries, rss
+from tests.feeds import news_entries, rss, sources_toml
 from trends.config import load_config
 from trends.ingest import ingest
 from warehouse.db import writer_session
@@ -17,18 +17,8 @@ from warehouse.db import writer_session
 def test_the_file_is_free_while_feeds_download(write_config, feed_server) -> None:
     feed_server.add("/fast.xml", rss("Fast", news_entries("fast.example", 3)))
     feed_server.add("/slow.xml", rss("Slow", news_entries("slow.example", 2)), delay=4.0)
-    config = load_config(write_config(f"""
-[warehouse]
-path = "trends.duckdb"
-[[sources]]
-name = "Fast"
-kind = "rss"
-url = "{feed_server.url('/fast.xml')}"
-[[sources]]
-name = "Slow"
-kind = "rss"
-url = "{feed_server.url('/slow.xml')}"
-"""))
+    config = load_config(write_config(
+        sources_toml(feed_server, {"Fast": "/fast.xml", "Slow": "/slow.xml"})))
     done: list[int] = []
 
     def run() -> None:

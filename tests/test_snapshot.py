@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.feeds import news_entries, rss
+from tests.feeds import news_entries, rss, sources_toml
 from trends.cli import main
 from trends.config import Config, load_config
 from trends.ingest import ingest
@@ -26,13 +26,8 @@ TRENDS = [sys.executable, "-m", "trends.cli"]
 @pytest.fixture
 def config(write_config, feed_server) -> Config:  # type: ignore[no-untyped-def]
     feed_server.add("/a.xml", rss("A", news_entries("a.example", 5)))
-    path = write_config(f"""
-[warehouse]
-path = "data/trends.duckdb"
-[[sources]]
-name = "A"
-kind = "rss"
-url = "{feed_server.url('/a.xml')}"
+    path = write_config(sources_toml(feed_server, {"A": "/a.xml"},
+                                     warehouse="data/trends.duckdb") + """
 [[clients]]
 id = "kopi"
 keywords = ["kopi"]

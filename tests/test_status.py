@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.feeds import news_entries, rss
+from tests.feeds import news_entries, rss, sources_toml
 from trends.cli import main
 from trends.config import Config, load_config, parse_config
 from trends.ingest import ingest
@@ -55,17 +55,8 @@ def test_next_ingest_is_when_the_next_source_falls_due() -> None:
 def config(write_config, feed_server) -> Config:  # type: ignore[no-untyped-def]
     feed_server.add("/a.xml", rss("A", news_entries("a.example", 3)))
     feed_server.add("/down.xml", b"", status=404)
-    path = write_config(f"""
-[warehouse]
-path = "data/trends.duckdb"
-[[sources]]
-name = "A"
-kind = "rss"
-url = "{feed_server.url('/a.xml')}"
-[[sources]]
-name = "Down"
-kind = "rss"
-url = "{feed_server.url('/down.xml')}"
+    path = write_config(sources_toml(feed_server, {"A": "/a.xml", "Down": "/down.xml"},
+                                     warehouse="data/trends.duckdb") + """
 [[clients]]
 id = "layar"
 keywords = ["tv"]

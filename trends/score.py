@@ -8,11 +8,11 @@ from datetime import date, datetime
 
 import duckdb
 
+from trends import feedback
+from trends.calendar import upcoming_moments
 from trends.clusters import cluster_topics
 from trends.config import ClientConfig, Config
 from trends.extract import extract_pending
-from trends import feedback
-from trends.calendar import upcoming_moments
 from trends.ideas import write_ideas
 from trends.llm import LLMWriter
 from trends.models import Idea, ScoredTopic, Story
