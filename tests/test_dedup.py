@@ -123,3 +123,65 @@ def test_share_and_tracking_parameters_fold_into_one_link() -> None:
                     base + "?fb_action_ids=1&fb_action_types=og.likes&wt_mc=x"):
         assert canonical_url(variant) == base
     assert canonical_url(base + "?page=2") == base + "?page=2"     # a real parameter stays
+
+
+def brute_force(new: list[Headline], window: timedelta = timedelta(days=3)) -> dict[str, str]:
+    """The rule without blocking: the story of the earliest earlier headline that matches."""
+    done: list[tuple[frozenset[str], datetime, str]] = []
+    out = {}
+    for h in sorted(new, key=lambda h: (h.at, h.key)):
+        tokens = title_tokens(h.title)
+        story = next((s for t, at, s in done
+                      if abs(at - h.at) <= window and same_story(tokens, t)), h.key)
+        out[h.key] = story
+        done.append((tokens, h.at, story))
+    return out
+
+
+def test_the_index_finds_what_comparing_every_pair_finds() -> None:
+    # near-duplicates one word apart, spread over three weeks so that many pairs fall just
+    # inside or just outside the window and across the index's time stretches
+    rnd = random.Random(11)
+    words = [f"w{i}" for i in range(400)]
+    new: list[Headline] = []
+    for i in range(1500):
+        at = NOW + timedelta(minutes=rnd.randrange(21 * 24 * 60))
+        if new and rnd.random() < 0.4:
+            base = rnd.choice(new).title.split()
+            if rnd.random() < 0.5:
+                base[rnd.randrange(len(base))] = rnd.choice(words)    # one word changed
+            else:
+                base.insert(rnd.randrange(len(base)), rnd.choice(words))  # one word more
+            title = " ".join(base)
+        else:
+            title = " ".join(rnd.sample(words, rnd.randrange(5, 10)))
+        new.append(Headline(f"k{i}", title, at))
+    got = assign_stories(new, [])
+    assert got == brute_force(new)
+    assert len(set(got.values())) < 1400          # the test has matches to find
+
+
+def test_storyteller_process_agrees_and_survives_being_killed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import signal
+
+    from trends.ingest import _parse_pool, _RunStories
+
+    rnd = random.Random(5)
+    words = [f"w{i}" for i in range(300)]
+    first = [Headline(f"a{i}", " ".join(rnd.sample(words, 7)), NOW + timedelta(minutes=i))
+             for i in range(300)]
+    again = [h._replace(key="b" + h.key[1:], at=h.at + timedelta(hours=1)) for h in first]
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        local = _RunStories(con, NOW)
+        pool = _parse_pool(1)
+        try:
+            told = _RunStories(con, NOW, pool)
+            assert told.assign(first) == local.assign(first)
+            for pid in list(pool._processes):      # the storyteller dies between batches
+                os.kill(pid, signal.SIGKILL)
+            stories = told.assign(again)
+        finally:
+            pool.shutdown(wait=True)
+    assert told.storyteller is None               # it noticed, and rebuilt the index here
+    assert stories == local.assign(again) == {f"b{i}": f"a{i}" for i in range(300)}

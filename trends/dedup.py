@@ -22,9 +22,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from itertools import combinations
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 __all__ = ["OVERLAP", "JACCARD", "WINDOW", "Headline", "StoryIndex", "assign_new",
            "assign_stories", "same_story", "stored_index", "title_tokens"]
@@ -49,8 +49,10 @@ di ke dari yang dan atau ini itu untuk dengan pada dalam akan jadi soal usai
 """.split())
 
 
-@dataclass(frozen=True, slots=True)
-class Headline:
+class Headline(NamedTuple):
+    """A tuple: headlines cross to the storyteller process by the thousand (see
+    trends.ingest), and tuples pickle several times faster than dataclasses."""
+
     key: str                 # the item's key
     title: str
     at: datetime             # the item's event time
@@ -83,6 +85,9 @@ def same_story(a: frozenset[str], b: frozenset[str]) -> bool:
 # they share a pair: such pairs are always compared. Unrelated headlines rarely share a pair
 # of rare-in-hash-order words, so almost every candidate is a true match.
 _SPREAD = 3
+# ...and under the window-long stretch of time it falls in: a headline within the window of
+# another is in the same stretch or a neighbouring one, so only three stretches are looked up,
+# not the weeks of headlines a replay or a first run may hold.
 
 
 class StoryIndex:
@@ -91,9 +96,10 @@ class StoryIndex:
 
     def __init__(self, window: timedelta = WINDOW) -> None:
         self.window = window
+        self._window_s = window.total_seconds()
         self._tokens: list[frozenset[str]] = []
         self._stories: list[str] = []
-        self._times: list[datetime] = []
+        self._times: list[float] = []        # POSIX seconds: compared for every candidate
         self._buckets: dict[int, list[int]] = {}
 
     def __len__(self) -> int:
@@ -102,7 +108,7 @@ class StoryIndex:
     def _keys(self, tokens: frozenset[str]) -> list[int]:
         # hash() is salted per process: fine, the index never leaves the process. A pair is
         # filed under its hash, an int, rather than a tuple: a third of the memory.
-        smallest = sorted(hash(w) for w in tokens)[:_SPREAD + 2]
+        smallest = sorted(map(hash, tokens))[:_SPREAD + 2]
         if len(smallest) == 1:
             return smallest
         return [hash(pair) for pair in combinations(smallest, 2)]
@@ -112,27 +118,54 @@ class StoryIndex:
         if not tokens:
             return
         i = len(self._tokens)
+        at_s = at.timestamp()
         self._tokens.append(tokens)
         self._stories.append(story_key)
-        self._times.append(at)
-        for k in keys if keys is not None else self._keys(tokens):
-            self._buckets.setdefault(k, []).append(i)
+        self._times.append(at_s)
+        buckets = self._buckets
+        block = int(at_s // self._window_s)
+        for pair in keys if keys is not None else self._keys(tokens):
+            k = hash((pair, block))
+            bucket = buckets.get(k)
+            if bucket is None:
+                buckets[k] = [i]
+            else:
+                bucket.append(i)
 
     def find(self, tokens: frozenset[str], at: datetime,
              keys: list[int] | None = None) -> str | None:
         """The story of the earliest indexed headline that matches, within the window."""
         if not tokens:
             return None
-        best: int | None = None
-        seen: set[int] = set()
-        for k in keys if keys is not None else self._keys(tokens):
-            for i in self._buckets.get(k, ()):
-                if i in seen or (best is not None and i >= best):
-                    continue
-                seen.add(i)
-                if abs(self._times[i] - at) <= self.window and same_story(tokens, self._tokens[i]):
-                    best = i
-        return self._stories[best] if best is not None else None
+        at_s, window = at.timestamp(), self._window_s
+        block = int(at_s // window)
+        candidates: set[int] = set()
+        buckets = self._buckets
+        for pair in keys if keys is not None else self._keys(tokens):
+            for b in (block - 1, block, block + 1):
+                bucket = buckets.get(hash((pair, b)))
+                if bucket is not None:
+                    candidates.update(bucket)
+        # Earliest first, so the first match is the answer. `same_story` is inlined: this
+        # loop runs for every candidate of every new headline.
+        times, stored = self._times, self._tokens
+        n = len(tokens)
+        for i in sorted(candidates):
+            if abs(times[i] - at_s) > window:
+                continue
+            other = stored[i]
+            m = len(other)
+            if n < MIN_WORDS or m < MIN_WORDS:
+                if tokens == other:
+                    return self._stories[i]
+                continue
+            lo, hi = (n, m) if n < m else (m, n)
+            if hi * JACCARD > lo:            # Jaccard <= lo / hi: cannot reach JACCARD
+                continue
+            inter = len(tokens & other)
+            if inter >= OVERLAP * lo and inter >= JACCARD * (n + m - inter):
+                return self._stories[i]
+        return None
 
     def match_and_add(self, tokens: frozenset[str], key: str, at: datetime) -> str:
         """The story of a new headline (its own key when none matches); the headline joins."""

@@ -169,8 +169,12 @@ def ingest(con: duckdb.DuckDBPyConnection | LazyWriter, config: Config, *,
     client = client or http.make_client()
     limiter = http.HostLimiter(per_host)
     procs = _cores() if processes is None else processes
-    parser = _parse_pool(procs) if procs > 1 and len(due) > PROCESS_POOL_MIN else None
-    store = _Store(writer, now)
+    parallel = procs > 1 and len(due) > PROCESS_POOL_MIN
+    parser = _parse_pool(procs) if parallel else None
+    # Grouping into stories is pure Python too, and the parent's one core is already busy
+    # fetching and storing: a large run does it in a process of its own.
+    storyteller = _parse_pool(1) if parallel else None
+    store = _Store(writer, now, storyteller)
     try:
         # One transaction for the run, opened when the first batch is ready and written in
         # batches as the results come in: a stored batch's items are freed while the rest
@@ -193,8 +197,9 @@ def ingest(con: duckdb.DuckDBPyConnection | LazyWriter, config: Config, *,
             store.rollback()
             raise
     finally:
-        if parser is not None:
-            parser.shutdown(wait=True, cancel_futures=True)
+        for pool in (parser, storyteller):
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
         if own_client:
             client.close()
     return report
@@ -216,8 +221,9 @@ class _Held:
 class _Store:
     """The run's one write transaction, begun on the first batch to store."""
 
-    def __init__(self, writer: LazyWriter | _Held, now: datetime) -> None:
-        self.writer, self.now = writer, now
+    def __init__(self, writer: LazyWriter | _Held, now: datetime,
+                 storyteller: ProcessPoolExecutor | None = None) -> None:
+        self.writer, self.now, self.storyteller = writer, now, storyteller
         self.con: duckdb.DuckDBPyConnection | None = None
         self.stories: _RunStories | None = None
 
@@ -228,7 +234,7 @@ class _Store:
         if self.con is None:
             self.con = self.writer.get()
             self.con.execute("BEGIN TRANSACTION")
-            self.stories = _RunStories(self.con, self.now)
+            self.stories = _RunStories(self.con, self.now, self.storyteller)
         _store_batch(self.con, report, batch, self.stories)
 
     def commit(self) -> None:
@@ -303,20 +309,53 @@ def _store_batch(con: duckdb.DuckDBPyConnection, report: IngestReport,
 
 class _RunStories:
     """The story index of one ingest run: the stored headlines of the days before `now`,
-    loaded when the run's first new item needs it, then every new headline of the run."""
+    loaded when the run's first new item needs it, then every new headline of the run.
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, now: datetime) -> None:
-        self.con, self.now = con, now
+    With a `storyteller` (a pool of one process) the index lives in that process and the
+    parent only sends headlines and receives story keys; the parent keeps the headlines too,
+    so that if the process dies the index is rebuilt here and the run goes on."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, now: datetime,
+                 storyteller: Executor | None = None) -> None:
+        self.con, self.now, self.storyteller = con, now, storyteller
         self.index: dedup.StoryIndex | None = None
+        self.history: list[dedup.Headline] | None = None
 
     def assign(self, new: Sequence[dedup.Headline]) -> dict[str, str]:
-        if self.index is None:
+        first = self.history is None
+        if first:
             # an item published up to WINDOW before the run meets stories up to WINDOW older
-            stored = sql.recent_headlines(self.con, self.now - 2 * dedup.WINDOW,
-                                          self.now + dedup.WINDOW)
-            self.index = dedup.stored_index(
-                dedup.Headline(k, t, at, story) for k, t, at, story in stored)
-        return dedup.assign_new(self.index, new)
+            self.history = [dedup.Headline(k, t, at, story) for k, t, at, story
+                            in sql.recent_headlines(self.con, self.now - 2 * dedup.WINDOW,
+                                                    self.now + dedup.WINDOW)]
+        assert self.history is not None
+        if self.storyteller is not None:
+            try:
+                stories = self.storyteller.submit(
+                    _tell_stories, self.history if first else None, new).result()
+            except BrokenExecutor:
+                self.storyteller = None       # rebuild the index from the history, below
+            else:
+                self.history.extend(h._replace(story_key=stories[h.key]) for h in new)
+                return stories
+        if self.index is None:
+            self.index = dedup.stored_index(self.history)
+        stories = dedup.assign_new(self.index, new)
+        self.history.extend(h._replace(story_key=stories[h.key]) for h in new)
+        return stories
+
+
+# The story index of the run, in the storyteller process (see `_RunStories`).
+_TOLD: dedup.StoryIndex | None = None
+
+
+def _tell_stories(stored: list[dedup.Headline] | None,
+                  new: Sequence[dedup.Headline]) -> dict[str, str]:
+    global _TOLD
+    if stored is not None:
+        _TOLD = dedup.stored_index(stored)
+    assert _TOLD is not None, "the first call of a run brings the stored headlines"
+    return dedup.assign_new(_TOLD, new)
 
 
 def _new_headlines(con: duckdb.DuckDBPyConnection,
