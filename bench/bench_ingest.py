@@ -1,19 +1,24 @@
-"""Ingest benchmark: 500 feeds x 50 entries (25.7 MB) from a local server into a fresh DuckDB.
+"""Ingest benchmark: 500 feeds x 50 entries (25.7 MB) from a local server into a fresh DuckDB,
+side by side with newsboat and the bare httpx + feedparser loops on the same server.
 
-    .venv/bin/python bench/bench_ingest.py [--runs 3] [--corpus /tmp/feedbench-trends]
+    .venv/bin/python bench/bench_ingest.py [--runs 5] [--corpus /tmp/feedbench-trends]
+                                           [--baseline-runs 1] [--newsboat-runs 3]
 
 Uses the shared tools in ../shared/bench/ as they are (never copied): `make_feeds.py` writes
 the corpus (once; reused when present), `serve_feeds.py` serves it on 127.0.0.1 with
-ETag/Last-Modified for 400 stable feeds and none for 100 volatile ones. Each run is a fresh
-process (imports included in "wall", excluded from "ingest"):
+ETag/Last-Modified for 400 stable feeds and none for 100 volatile ones.
 
-- cold: `ingest` of all 500 sources into a new warehouse: fetch, parse, normalize, group
-  into stories, store;
-- warm: `ingest` again right after: 400 answer 304, 100 resend the same body.
+Each run, each phase a fresh process, as newsboat's figures are:
 
-Then the bare httpx + feedparser baselines of ../shared/bench/py_baseline.py run on the same
-server (threads only, and with a process pool for parsing), and newsboat when installed.
-Medians of --runs runs; peak RSS is the largest process (the parent or one parse worker).
+- cold: a new process imports trends, opens a new warehouse (migrations included), ingests
+  all 500 sources (fetch, parse, normalize, group into stories, store) and exits. "process"
+  is that process's wall time, the figure to hold against newsboat's; "ingest" is the
+  `ingest()` call alone.
+- warm: the same right after: 400 answer 304, 100 resend the same body.
+
+Then newsboat (reload-threads 8, the PEERS.md configuration; `apt-get install newsboat`) cold,
+and the baselines of ../shared/bench/py_baseline.py (threads, and a process pool for parsing).
+Medians of the runs; peak RSS is the largest process (the parent or one worker).
 """
 
 from __future__ import annotations
@@ -33,59 +38,36 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "bench"
+NEWSBOAT_CONFIG = ("reload-threads 8\nauto-reload no\nshow-read-feeds yes\n"
+                   "download-timeout 60\nmax-items 0\n")
 
 
-def one_run(config_path: str) -> None:
-    """In a fresh process: a cold ingest then a warm one; print their figures as JSON."""
+def one_phase(config_path: str) -> None:
+    """In a fresh process: one ingest of every source; print its figures as JSON."""
+    t_start = time.perf_counter()
     sys.path.insert(0, str(ROOT))
     from trends.config import load_config
     from trends.ingest import ingest
     from warehouse.db import open_warehouse
 
-    if os.environ.get("BENCH_LINKS_AFTER_PARSE"):
-        _links_after_parse()
     config = load_config(config_path)
-    out = {}
     with open_warehouse(config.warehouse.path) as con:
-        for phase in ("cold", "warm"):
-            cpu0 = _cpu()
-            t0 = time.perf_counter()
-            report = ingest(con, config, force=True)
-            out[phase] = {
-                "ingest_s": time.perf_counter() - t0,
-                # parent and parse workers (reaped when the run's pool shuts down)
-                "cpu_s": _cpu() - cpu0,
-                "new_items": report.new_items,
-                "outcomes": {o: sum(r.outcome == o for r in report.records)
-                             for o in ("ok", "not_modified", "error")},
-                "rss_parent_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                "rss_child_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-            }
-        out["items"] = con.execute("SELECT count(*) FROM items").fetchone()[0]
-        out["stories"] = con.execute("SELECT count(*) FROM stories").fetchone()[0]
+        cpu0 = _cpu()
+        t0 = time.perf_counter()
+        report = ingest(con, config, force=True)
+        out = {
+            "ingest_s": time.perf_counter() - t0,
+            "cpu_s": _cpu() - cpu0,   # parent and workers (reaped when the run's pools close)
+            "new_items": report.new_items,
+            "outcomes": {o: sum(r.outcome == o for r in report.records)
+                         for o in ("ok", "not_modified", "error")},
+            "items": con.execute("SELECT count(*) FROM items").fetchone()[0],
+            "stories": con.execute("SELECT count(DISTINCT story_key) FROM items").fetchone()[0],
+        }
+    out["in_process_s"] = time.perf_counter() - t_start   # from after start-up to closed
+    out["rss_parent_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["rss_child_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps(out))
-
-
-def _links_after_parse() -> None:
-    """What-if for trends/sources/rss.py (not changed here): parse without a base URI and
-    resolve only each entry's relative link afterwards. With a base URI (Content-Location)
-    feedparser urljoins every link-like element of every entry: ~40% of its time on this
-    corpus. Forked parse workers inherit the patch."""
-    from urllib.parse import urljoin
-
-    from trends.sources import rss
-
-    original = rss.parse_feed
-
-    def parse_feed(body: bytes, *, content_type: str, url: str) -> object:
-        d = original(body, content_type=content_type, url="")
-        for e in d.entries:
-            link = e.get("link")
-            if link and "://" not in link:
-                e["link"] = urljoin(url, link)
-        return d
-
-    rss.parse_feed = parse_feed
 
 
 def _cpu() -> float:
@@ -95,7 +77,7 @@ def _cpu() -> float:
 
 def stats(port: int) -> dict[str, int]:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/__stats?reset=1") as r:
-        return json.loads(r.read())
+        return json.loads(r.read())  # type: ignore[no-any-return]
 
 
 def median(xs: list[float]) -> str:
@@ -103,18 +85,53 @@ def median(xs: list[float]) -> str:
                                              else "")
 
 
+def timed(cmd: list[str], **kw: object) -> tuple[float, subprocess.CompletedProcess[str]]:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=True, **kw)  # type: ignore[call-overload]
+    return time.perf_counter() - t0, proc
+
+
+def trends_run(work: Path, config: Path, port: int) -> dict[str, object]:
+    for name in ("trends.duckdb", "trends.duckdb.wal"):
+        (work / name).unlink(missing_ok=True)
+    out: dict[str, object] = {}
+    for phase in ("cold", "warm"):
+        stats(port)
+        wall, proc = timed([sys.executable, __file__, "--one", str(config)])
+        res = json.loads(proc.stdout.strip().splitlines()[-1])
+        res["process_s"] = wall
+        res["server"] = stats(port)
+        out[phase] = res
+    return out
+
+
+def newsboat_cold(work: Path, urls: Path, port: int) -> dict[str, object]:
+    d = work / "newsboat"
+    shutil.rmtree(d, ignore_errors=True)
+    (d / "home").mkdir(parents=True)
+    (d / "config").write_text(NEWSBOAT_CONFIG)
+    env = dict(os.environ, HOME=str(d / "home"), XDG_CONFIG_HOME=str(d / "home/.config"),
+               XDG_DATA_HOME=str(d / "home/.local/share"))
+    stats(port)
+    c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, _ = timed(["newsboat", "-u", str(urls), "-c", str(d / "cache.db"), "-C",
+                     str(d / "config"), "-x", "reload"], env=env)
+    c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"process_s": wall, "server": stats(port),
+            "cpu_s": (c1.ru_utime + c1.ru_stime) - (c0.ru_utime + c0.ru_stime)}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--corpus", default="/tmp/feedbench-trends")
     ap.add_argument("--baseline-runs", type=int, default=1)
-    ap.add_argument("--links-after-parse", action="store_true",
-                    help="what-if: rss.parse_feed without a base URI (see _links_after_parse)")
-    ap.add_argument("--one", help=argparse.SUPPRESS)   # internal: one measured run
+    ap.add_argument("--newsboat-runs", type=int, default=3)
+    ap.add_argument("--one", help=argparse.SUPPRESS)   # internal: one measured phase
     a = ap.parse_args()
     if a.one:
-        one_run(a.one)
+        one_phase(a.one)
         return 0
 
     corpus = Path(a.corpus)
@@ -139,79 +156,76 @@ def main() -> int:
         config.write_text('[warehouse]\npath = "trends.duckdb"\n' + "".join(
             f'\n[[sources]]\nname = "{f}"\nkind = "rss"\nurl = "{u}"\n'
             for f, u in zip(feeds, urls)))
-
         print(f"bench_ingest: {len(feeds)} feeds from {corpus} on 127.0.0.1:{port}; "
-              f"{os.cpu_count()} cores; {a.runs} runs")
-        runs = []
-        for i in range(a.runs):
-            shutil.rmtree(work / "trends.duckdb", ignore_errors=True)
-            (work / "trends.duckdb").unlink(missing_ok=True)
-            (work / "trends.duckdb.wal").unlink(missing_ok=True)
-            stats(port)
-            t0 = time.perf_counter()
-            env = dict(os.environ)
-            if a.links_after_parse:
-                env["BENCH_LINKS_AFTER_PARSE"] = "1"
-            proc = subprocess.run([sys.executable, __file__, "--one", str(config)],
-                                  capture_output=True, text=True, check=True, env=env)
-            wall = time.perf_counter() - t0
-            res = json.loads(proc.stdout.strip().splitlines()[-1])
-            res["wall_s"] = wall
-            res["server"] = stats(port)
-            runs.append(res)
-            print(f"  run {i + 1}: cold {res['cold']['ingest_s']:.2f} s, "
-                  f"CPU {res['cold']['cpu_s']:.2f} s "
-                  f"({res['cold']['new_items']} new items, {res['cold']['outcomes']}), "
-                  f"warm {res['warm']['ingest_s']:.2f} s, CPU {res['warm']['cpu_s']:.2f} s "
-                  f"({res['warm']['outcomes']}); "
-                  f"process wall {wall:.2f} s; peak RSS parent "
-                  f"{res['warm']['rss_parent_mb']:.0f} MB, worker "
-                  f"{res['warm']['rss_child_mb']:.0f} MB; items {res['items']}, "
-                  f"stories {res['stories']}; server {res['server']}")
+              f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}; {a.runs} runs")
+
+        # trends and newsboat take turns, so that both meet the same moments of a shared machine
+        runs, boats = [], []
+        have_newsboat = shutil.which("newsboat") is not None
+        for i in range(max(a.runs, a.newsboat_runs if have_newsboat else 0)):
+            if i < a.runs:
+                r = trends_run(work, config, port)
+                runs.append(r)
+                c, w = r["cold"], r["warm"]
+                print(f"  trends run {i + 1}: cold process {c['process_s']:.2f} s (ingest "  # type: ignore[index]
+                      f"{c['ingest_s']:.2f} s, CPU {c['cpu_s']:.2f} s, {c['outcomes']}, "  # type: ignore[index]
+                      f"{c['items']} items, {c['stories']} stories, server {c['server']}); "  # type: ignore[index]
+                      f"warm process {w['process_s']:.2f} s (ingest {w['ingest_s']:.2f} s, "  # type: ignore[index]
+                      f"{w['outcomes']}, server {w['server']}); peak RSS parent "  # type: ignore[index]
+                      f"{max(c['rss_parent_mb'], w['rss_parent_mb']):.0f} MB, worker "  # type: ignore[index]
+                      f"{max(c['rss_child_mb'], w['rss_child_mb']):.0f} MB")  # type: ignore[index]
+            if have_newsboat and i < a.newsboat_runs:
+                b = newsboat_cold(work, work / "urls.txt", port)
+                boats.append(b)
+                print(f"  newsboat run {i + 1}: cold {b['process_s']:.2f} s, "
+                      f"CPU {b['cpu_s']:.2f} s, server {b['server']}")
 
         base = []
         for mode, extra in (("http", []), ("http-procs", ["--procs", "2"])):
             for _ in range(a.baseline_runs):
                 state = work / f"{mode}.json"
                 state.unlink(missing_ok=True)
-                times = []
-                for phase in ("cold", "warm"):
-                    t0 = time.perf_counter()
-                    c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-                    proc = subprocess.run(
-                        [sys.executable, str(SHARED / "py_baseline.py"), mode, "--urls",
-                         str(work / "urls.txt"), "--workers", "8", "--state", str(state),
-                         *extra], capture_output=True, text=True, check=True)
-                    c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-                    res = json.loads(proc.stdout.strip().splitlines()[-1])
-                    res["cpu_s"] = (c1.ru_utime + c1.ru_stime) - (c0.ru_utime + c0.ru_stime)
-                    times.append((phase, time.perf_counter() - t0, res))
-                base.append((mode, times))
+                c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                wall, proc = timed([sys.executable, str(SHARED / "py_baseline.py"), mode,
+                                    "--urls", str(work / "urls.txt"), "--workers", "8",
+                                    "--state", str(state), *extra])
+                c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                res = json.loads(proc.stdout.strip().splitlines()[-1])
+                base.append((mode, wall, (c1.ru_utime + c1.ru_stime)
+                             - (c0.ru_utime + c0.ru_stime), res))
 
+        def col(phase: str, key: str) -> list[float]:
+            return [float(r[phase][key]) for r in runs]  # type: ignore[index]
+
+        print(f"\n{'figure':<48} median (min-max) over {len(runs)} runs")
         rows = [
-            ("trends cold ingest (in process)", [r["cold"]["ingest_s"] for r in runs], "s"),
-            ("trends warm ingest (in process)", [r["warm"]["ingest_s"] for r in runs], "s"),
-            ("trends cold CPU (parent + workers)", [r["cold"]["cpu_s"] for r in runs], "s"),
-            ("trends warm CPU (parent + workers)", [r["warm"]["cpu_s"] for r in runs], "s"),
-            ("trends process wall (imports+cold+warm)", [r["wall_s"] for r in runs], "s"),
-            ("peak RSS, parent", [r["warm"]["rss_parent_mb"] for r in runs], "MB"),
-            ("peak RSS, largest parse worker", [r["warm"]["rss_child_mb"] for r in runs], "MB"),
+            ("trends cold, whole process (start to exit)", col("cold", "process_s"), "s"),
+            ("trends cold, ingest() call", col("cold", "ingest_s"), "s"),
+            ("trends cold CPU (parent + workers)", col("cold", "cpu_s"), "s"),
+            ("trends warm, whole process", col("warm", "process_s"), "s"),
+            ("trends warm, ingest() call", col("warm", "ingest_s"), "s"),
+            ("peak RSS, parent", [max(r["cold"]["rss_parent_mb"], r["warm"]["rss_parent_mb"])  # type: ignore[index]
+                                  for r in runs], "MB"),
+            ("peak RSS, largest worker", [max(r["cold"]["rss_child_mb"],  # type: ignore[index]
+                                              r["warm"]["rss_child_mb"]) for r in runs], "MB"),
         ]
-        print(f"\n{'figure':<42} median (min-max) over {len(runs)} runs")
+        if boats:
+            rows.append((f"newsboat cold, reload-threads 8 ({len(boats)} runs)",
+                         [float(b["process_s"]) for b in boats], "s"))  # type: ignore[arg-type]
         for label, values, unit in rows:
-            print(f"{label:<42} {median(values)} {unit}")
-        print(f"{'items stored / stories':<42} {runs[0]['items']} / {runs[0]['stories']}")
-        for mode, times in base:
-            for phase, wall, res in times:
-                print(f"baseline {mode:<10} {phase}: wall {wall:.2f} s, inner "
-                      f"{res.get('inner_s', 0):.2f} s, CPU {res['cpu_s']:.2f} s, "
-                      f"entries {res.get('entries')}, "
-                      f"status {res.get('status')}")
-        if shutil.which("newsboat"):
-            print("newsboat is installed: run `bash ../shared/bench/peers.sh` for its figures")
+            print(f"{label:<48} {median(values)} {unit}")
+        c0 = runs[0]["cold"]
+        print(f"{'items stored / stories':<48} {c0['items']} / {c0['stories']}")  # type: ignore[index]
+        if boats:
+            ratio = (statistics.median(col("cold", "process_s"))
+                     / statistics.median([float(b["process_s"]) for b in boats]))  # type: ignore[arg-type]
+            print(f"{'trends cold / newsboat cold':<48} {ratio:.2f} [target <= 0.50]")
         else:
-            print("newsboat not installed here; PEERS.md (same machine): newsboat "
-                  "reload-threads=8 cold 11.38 s, warm-3rd 9.71 s")
+            print("newsboat not installed here (apt-get install -y newsboat); PEERS.md (same "
+                  "machine): newsboat reload-threads=8 cold 11.38 s")
+        for mode, wall, cpu, res in base:
+            print(f"baseline {mode:<10} cold: wall {wall:.2f} s, inner "
+                  f"{res.get('inner_s', 0):.2f} s, CPU {cpu:.2f} s, entries {res.get('entries')}")
     finally:
         server.terminate()
         server.wait()

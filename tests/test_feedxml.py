@@ -3,6 +3,7 @@ those feedparser's result gives; everything it is unsure of goes to feedparser."
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -183,3 +184,19 @@ def test_dates_as_feedparser_reads_them() -> None:
         assert feedxml.parse_date(value) == _parse_date(value), value
         direct += bool(feedxml._W3DTF.match(value) or feedxml._RFC822.match(value))
     assert direct > len(found) // 2      # the direct path is the one that runs
+
+
+def test_links_resolve_as_feedparser_resolves_them() -> None:
+    # the shortcuts in feedxml._resolve against feedparser's own urljoin, on random URIs
+    from feedparser.urls import _urljoin
+
+    rnd = random.Random(2)
+    heads = ["tag:", "urn:uuid:", "http:", "HTTP:", "https:", "mailto:", "", "a+b:", "1x:",
+             "http://", "Http:", "https://h.x/", "http://h/p?"]
+    chars = list("abtgurn:/?#[]x.\t\n -+HTTPS0;%")
+    for base in ("http://127.0.0.1:8080/feeds/a.xml", "https://h.example/x/"):
+        for _ in range(20_000):
+            value = (rnd.choice(heads) + "".join(rnd.choice(chars)
+                                                 for _ in range(rnd.randrange(8)))).strip()
+            assert feedxml._resolve(base, value) == (_urljoin(base, value) if value else ""), \
+                (base, value)

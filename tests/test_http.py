@@ -312,3 +312,20 @@ def test_host_limiter_caps_requests_in_flight_per_host() -> None:
         for t in threads:
             t.join()
     assert len(srv.requests) == 8 and srv.max_in_flight == 2
+
+
+def test_alarms_fire_at_their_deadline_unless_cancelled() -> None:
+    import threading
+
+    from trends.http import _Alarms
+
+    alarms = _Alarms()
+    fired: list[str] = []
+    done = threading.Event()
+    late = alarms.set(0.3, lambda: (fired.append("late"), done.set()))
+    cancelled = alarms.set(0.1, lambda: fired.append("cancelled"))
+    alarms.set(0.05, lambda: fired.append("early"))
+    alarms.cancel(cancelled)
+    assert done.wait(5)
+    assert fired == ["early", "late"]
+    assert late[3] is False

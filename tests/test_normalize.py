@@ -53,3 +53,31 @@ def test_item_key_prefers_the_link_then_guid_then_title() -> None:
 ])
 def test_google_trends_traffic(text: str, value: float | None) -> None:
     assert parse_traffic(text) == value
+
+
+def test_shortcuts_agree_with_the_slow_definitions() -> None:
+    # clean_text collapses whitespace with str.split, safe_link skips urlsplit for plain links:
+    # both against what they replaced, on random input
+    import random
+    import re
+    from urllib.parse import urlsplit
+
+    def slow_link(url: str) -> str | None:
+        url = url.strip()
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return None
+        return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+    rnd = random.Random(1)
+    spaces = [" ", "\t", "\n", "\r", "\x0b", "\x0c", "\xa0", "\u2003", "\u3000", "\x1c",
+              "\x85", "\u200b", "a", "é"]
+    for _ in range(20_000):
+        text = "".join(rnd.choice(spaces) for _ in range(rnd.randrange(1, 12)))
+        assert clean_text(text) == re.sub(r"\s+", " ", text).strip(), repr(text)
+    chars = list("hHtTpPsS:/?#[]x.\t\n :@é")
+    for _ in range(20_000):
+        url = rnd.choice(["http://", "https://", "HTTP://", "http:/", "ftp://", "", "http:///"])
+        url += "".join(rnd.choice(chars) for _ in range(rnd.randrange(8)))
+        assert safe_link(url) == (slow_link(url) if url else None), repr(url)

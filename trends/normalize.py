@@ -14,7 +14,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
 _BREAK = re.compile(r"<\s*(br|/p|/div|/li|/h\d|p|div|li)\b[^>]*>", re.I)
 _TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
 
 # Query parameters that identify a campaign or a click, never the article itself.
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_", "_hs", "oly_", "fb_action_", "wt_", "itm_")
@@ -26,6 +25,10 @@ _TRACKING_PARAMS = frozenset({
     "ocid", "ncid", "fb_source", "ref_source", "src", "_branch_match_id", "guccounter",
     "sr_share", "utm", "page_from", "tag_from", "single", "at_medium", "at_campaign",
 })
+# http(s)://host...; brackets (IPv6, or a ValueError) and the tabs and newlines urlsplit drops
+# are left to urlsplit.
+_PLAIN_HTTP = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]")
+_SPLIT_QUIRKS = re.compile(r"[\[\]\t\r\n]")
 _MOBILE_HOST = re.compile(r"^(m|mobile|amp|www)\.")
 
 
@@ -39,8 +42,8 @@ def clean_text(value: str | None, limit: int = 4000) -> str:
         value = _TAG.sub("", value)
     # Twice: feeds often double-escape ("&amp;amp;"), and plain text never contains an entity.
     value = html.unescape(html.unescape(value)) if "&" in value else value
-    value = _SPACE.sub(" ", value).strip()
-    return value[:limit]
+    # str.split() splits on the same Unicode whitespace as the regex \s+, 10x faster
+    return " ".join(value.split())[:limit]
 
 
 @lru_cache(maxsize=65536)
@@ -90,6 +93,8 @@ def safe_link(url: str | None) -> str | None:
     if not url:
         return None
     url = url.strip()
+    if _PLAIN_HTTP.match(url) and not _SPLIT_QUIRKS.search(url):
+        return url            # what urlsplit would say, without it: an entry's hot path
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -46,9 +46,11 @@ _XML_MEDIA_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "ap
 _DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']+)""")
 # An absolute http(s) URL that urljoin would hand back unchanged: a lowercase scheme, a host, and
 # nothing urlunparse rewrites (an empty "?" or "#", ";" params, brackets, whitespace).
+_OTHER_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(?!//)")
+_SPLIT_QUIRKS = re.compile(r"[\[\]\s]")   # urlsplit drops tabs, newlines; may raise on brackets
 _BASE_ATTR = re.compile(rb"""base\s*=\s*["']""")     # see `_sets_base`
 _C1_CONTROLS = re.compile("[\x80-\x9f]")
-_PLAIN_URL = re.compile(r"https?://[^/\s?#;\[\]]+[^\s;\[\]]*\Z")
+_PLAIN_URL = re.compile(r"https?://[^/\s?#;\[\]]+[^\s;\[\]]*(?<![?#])\Z")
 
 # RSS item children read here, and those known to change none of the fields we read.
 _RSS_TEXT = {"title", "link", "description", "guid", "pubDate", "author",
@@ -359,7 +361,13 @@ def _root_language(root: Any) -> str:
 
 
 def _resolve(base: str, value: str) -> str:
-    if not value or _PLAIN_URL.match(value):
+    """feedparser's resolution of a link or id against the feed's URL."""
+    if not value or (_PLAIN_URL.match(value) and "?#" not in value):
+        return value
+    # urljoin hands back as is a URI whose scheme is not the base's ("tag:", "urn:uuid:")
+    other = _OTHER_SCHEME.match(value)
+    if (other and other.group(1).lower() != base[:base.find(":")].lower()
+            and not _SPLIT_QUIRKS.search(value)):
         return value
     return _urljoin(base, value)
 
