@@ -17,7 +17,7 @@ Each run, each phase a fresh process, as newsboat's figures are:
 - warm: the same right after: 400 answer 304, 100 resend the same body.
 
 Then newsboat (reload-threads 8, the PEERS.md configuration; `apt-get install newsboat`) cold,
-and the baselines of ../shared/bench/py_baseline.py (threads, and a process pool for parsing).
+rss2email (`run --no-send`, as PEERS.md; `apt-get install rss2email`) cold, and the baselines of ../shared/bench/py_baseline.py (threads, and a process pool for parsing).
 Medians of the runs; peak RSS is the largest process (the parent or one worker).
 """
 
@@ -121,6 +121,32 @@ def newsboat_cold(work: Path, urls: Path, port: int) -> dict[str, object]:
             "cpu_s": (c1.ru_utime + c1.ru_stime) - (c0.ru_utime + c0.ru_stime)}
 
 
+def rss2email_cold(work: Path, feeds: list[str], port: int) -> dict[str, object]:
+    """rss2email 3 as PEERS.md runs it: `run --no-send` still fetches, parses and builds every
+    message; only the sendmail call is skipped."""
+    d = work / "rss2email"
+    shutil.rmtree(d, ignore_errors=True)
+    (d / "home").mkdir(parents=True)
+    sendmail = d / "sendmail"
+    sendmail.write_text("#!/bin/sh\nexec cat >/dev/null\n")
+    sendmail.chmod(0o755)
+    (d / "rss2email.cfg").write_text(
+        "[DEFAULT]\nfrom = bench@localhost.invalid\nto = bench@localhost.invalid\n"
+        f"email-protocol = sendmail\nsendmail = {sendmail}\nfeed-timeout = 60\n"
+        "same-server-fetch-interval = 0\n\n" + "".join(
+            f"[feed.{f.replace('.', '_')}]\nurl = http://127.0.0.1:{port}/feeds/{f}\n\n"
+            for f in feeds))
+    env = dict(os.environ, HOME=str(d / "home"), XDG_CONFIG_HOME=str(d / "home/.config"),
+               XDG_DATA_HOME=str(d / "home/.local/share"))
+    stats(port)
+    c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, _ = timed(["r2e", "-c", str(d / "rss2email.cfg"), "-d", str(d / "rss2email.json"),
+                     "run", "--no-send"], env=env)
+    c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"process_s": wall, "server": stats(port),
+            "cpu_s": (c1.ru_utime + c1.ru_stime) - (c0.ru_utime + c0.ru_stime)}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -128,6 +154,7 @@ def main() -> int:
     ap.add_argument("--corpus", default="/tmp/feedbench-trends")
     ap.add_argument("--baseline-runs", type=int, default=1)
     ap.add_argument("--newsboat-runs", type=int, default=3)
+    ap.add_argument("--rss2email-runs", type=int, default=1)
     ap.add_argument("--one", help=argparse.SUPPRESS)   # internal: one measured phase
     a = ap.parse_args()
     if a.one:
@@ -180,6 +207,14 @@ def main() -> int:
                 print(f"  newsboat run {i + 1}: cold {b['process_s']:.2f} s, "
                       f"CPU {b['cpu_s']:.2f} s, server {b['server']}")
 
+        mails = []
+        if shutil.which("r2e"):
+            for i in range(a.rss2email_runs):
+                m = rss2email_cold(work, feeds, port)
+                mails.append(m)
+                print(f"  rss2email run {i + 1}: cold {m['process_s']:.2f} s, "
+                      f"CPU {m['cpu_s']:.2f} s, server {m['server']}")
+
         base = []
         for mode, extra in (("http", []), ("http-procs", ["--procs", "2"])):
             for _ in range(a.baseline_runs):
@@ -212,6 +247,9 @@ def main() -> int:
         if boats:
             rows.append((f"newsboat cold, reload-threads 8 ({len(boats)} runs)",
                          [float(b["process_s"]) for b in boats], "s"))  # type: ignore[arg-type]
+        if mails:
+            rows.append((f"rss2email cold, run --no-send ({len(mails)} runs)",
+                         [float(m["process_s"]) for m in mails], "s"))  # type: ignore[arg-type]
         for label, values, unit in rows:
             print(f"{label:<48} {median(values)} {unit}")
         c0 = runs[0]["cold"]

@@ -81,3 +81,17 @@ def test_shortcuts_agree_with_the_slow_definitions() -> None:
         url = rnd.choice(["http://", "https://", "HTTP://", "http:/", "ftp://", "", "http:///"])
         url += "".join(rnd.choice(chars) for _ in range(rnd.randrange(8)))
         assert safe_link(url) == (slow_link(url) if url else None), repr(url)
+
+
+def test_feed_items_survive_pickling_whole() -> None:
+    import pickle
+    from dataclasses import fields
+
+    from trends.models import FeedItem
+
+    item = FeedItem(key="k", source="s", url="https://a.example/1", title="t", summary="s",
+                    published_at=datetime(2026, 11, 1, tzinfo=UTC), guid="g", author="a",
+                    language="id", volume=3.0, extra={"query": "q"})
+    back = pickle.loads(pickle.dumps(item))
+    assert back == item
+    assert len(item.__reduce__()[1]) == len(fields(FeedItem))   # a new field is not forgotten

@@ -87,7 +87,8 @@ def same_story(a: frozenset[str], b: frozenset[str]) -> bool:
 _SPREAD = 3
 # ...and under the window-long stretch of time it falls in: a headline within the window of
 # another is in the same stretch or a neighbouring one, so only three stretches are looked up,
-# not the weeks of headlines a replay or a first run may hold.
+# not the weeks of headlines a replay or a first run may hold. A pair's key in a stretch is its
+# hash XOR the stretch's number: a collision only adds a candidate, which is checked anyway.
 
 
 class StoryIndex:
@@ -123,12 +124,11 @@ class StoryIndex:
         self._stories.append(story_key)
         self._times.append(at_s)
         buckets = self._buckets
-        block = int(at_s // self._window_s)
+        stretch = int(at_s // self._window_s)
         for pair in keys if keys is not None else self._keys(tokens):
-            k = hash((pair, block))
-            bucket = buckets.get(k)
+            bucket = buckets.get(pair ^ stretch)
             if bucket is None:
-                buckets[k] = [i]
+                buckets[pair ^ stretch] = [i]
             else:
                 bucket.append(i)
 
@@ -138,14 +138,13 @@ class StoryIndex:
         if not tokens:
             return None
         at_s, window = at.timestamp(), self._window_s
-        block = int(at_s // window)
-        candidates: set[int] = set()
-        buckets = self._buckets
-        for pair in keys if keys is not None else self._keys(tokens):
-            for b in (block - 1, block, block + 1):
-                bucket = buckets.get(hash((pair, b)))
-                if bucket is not None:
-                    candidates.update(bucket)
+        stretch = int(at_s // window)
+        near = (stretch - 1, stretch, stretch + 1)
+        found = [b for b in map(self._buckets.get, [pair ^ s for pair in (
+            keys if keys is not None else self._keys(tokens)) for s in near]) if b]
+        if not found:
+            return None
+        candidates: set[int] = set().union(*found)
         # Earliest first, so the first match is the answer. `same_story` is inlined: this
         # loop runs for every candidate of every new headline.
         times, stored = self._times, self._tokens
