@@ -192,7 +192,8 @@ def _rss_item(item: Any, base: str) -> dict[str, Any]:
         e["author"] = author[0]
     if "pubDate" in fields:
         e["published_parsed"] = parse_date(fields["pubDate"][0])
-    if _DC + "date" in fields:
+    # entry_to_item reads the update time only without a publication time
+    if _DC + "date" in fields and not e.get("published_parsed"):
         e["updated_parsed"] = parse_date(fields[_DC + "date"][0])
     return e
 
@@ -252,7 +253,7 @@ def _atom_entry(entry: Any, base: str) -> dict[str, Any]:
         e["author"] = author
     if ATOM + "published" in fields:
         e["published_parsed"] = parse_date(fields[ATOM + "published"])
-    if ATOM + "updated" in fields:
+    if ATOM + "updated" in fields and not e.get("published_parsed"):
         e["updated_parsed"] = parse_date(fields[ATOM + "updated"])
     return e
 
