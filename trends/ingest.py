@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,7 +37,7 @@ from warehouse.ingest import FetchRecord, SourceState
 # A run with more sources due than this parses in a process pool (see the module docstring).
 PROCESS_POOL_MIN = 8
 # A run stores its results in batches of about this many items (see `ingest`).
-STORE_BATCH = 5000
+STORE_BATCH = 2500
 
 
 @dataclass(slots=True)
@@ -192,7 +192,7 @@ def ingest(con: duckdb.DuckDBPyConnection | LazyWriter, config: Config, *,
                         store.write(report, batch)
                         batch, size = [], 0
                 store.write(report, batch)
-            store.commit()
+            store.commit(report)
         except BaseException:
             store.rollback()
             raise
@@ -219,13 +219,21 @@ class _Held:
 
 
 class _Store:
-    """The run's one write transaction, begun on the first batch to store."""
+    """The run's one write transaction, begun on the first batch to store.
+
+    A batch's stories are worked out (in the storyteller process, on a large run) while the
+    batch before it is written: the two overlap instead of taking turns on the critical path.
+    Until it is written, a batch's new keys are remembered, so that the next batch does not
+    count an item that it shares with it as new."""
 
     def __init__(self, writer: LazyWriter | _Held, now: datetime,
                  storyteller: ProcessPoolExecutor | None = None) -> None:
         self.writer, self.now, self.storyteller = writer, now, storyteller
         self.con: duckdb.DuckDBPyConnection | None = None
         self.stories: _RunStories | None = None
+        self.run_keys: set[str] = set()
+        self.pending: list[tuple[Sequence[tuple[FetchRecord, list[FeedItem], datetime]],
+                                 Callable[[], dict[str, str]]]] = []
 
     def write(self, report: IngestReport,
               batch: Sequence[tuple[FetchRecord, list[FeedItem], datetime]]) -> None:
@@ -235,15 +243,27 @@ class _Store:
             self.con = self.writer.get()
             self.con.execute("BEGIN TRANSACTION")
             self.stories = _RunStories(self.con, self.now, self.storyteller)
-        _store_batch(self.con, report, batch, self.stories)
+        assert self.stories is not None
+        new = [h for h in _new_headlines(self.con, batch) if h.key not in self.run_keys]
+        self.run_keys.update(h.key for h in new)
+        self.pending.append((batch, self.stories.submit(new)))
+        while len(self.pending) > 1:
+            self._write_oldest(report)
 
-    def commit(self) -> None:
+    def commit(self, report: IngestReport) -> None:
+        while self.pending:
+            self._write_oldest(report)
         if self.con is not None:
             self.con.execute("COMMIT")
 
     def rollback(self) -> None:
         if self.con is not None:
             self.con.execute("ROLLBACK")
+
+    def _write_oldest(self, report: IngestReport) -> None:
+        assert self.con is not None
+        batch, stories = self.pending.pop(0)
+        _insert_batch(self.con, report, batch, stories())
 
 
 def _cores() -> int:
@@ -297,6 +317,12 @@ def _store_batch(con: duckdb.DuckDBPyConnection, report: IngestReport,
     new_headlines = _new_headlines(con, results)
     story_keys = ((stories.assign(new_headlines) if stories is not None
                    else _assign_around(con, new_headlines)) if new_headlines else {})
+    _insert_batch(con, report, results, story_keys)
+
+
+def _insert_batch(con: duckdb.DuckDBPyConnection, report: IngestReport,
+                  results: Sequence[tuple[FetchRecord, list[FeedItem], datetime]],
+                  story_keys: dict[str, str]) -> None:
     new = sql.insert_items(con, ((item, at) for _, items, at in results for item in items),
                            story_keys=story_keys)
     for record, _, _ in results:
@@ -322,27 +348,43 @@ class _RunStories:
         self.history: list[dedup.Headline] | None = None
 
     def assign(self, new: Sequence[dedup.Headline]) -> dict[str, str]:
+        return self.submit(new)()
+
+    def submit(self, new: Sequence[dedup.Headline]) -> Callable[[], dict[str, str]]:
+        """Start matching `new`; the returned call gives its story keys. Calls must be made
+        in the order of the submissions (each batch joins the index the next is matched on)."""
+        if not new:
+            return dict
         first = self.history is None
         if first:
             # an item published up to WINDOW before the run meets stories up to WINDOW older
             self.history = [dedup.Headline(k, t, at, story) for k, t, at, story
                             in sql.recent_headlines(self.con, self.now - 2 * dedup.WINDOW,
                                                     self.now + dedup.WINDOW)]
-        assert self.history is not None
+        told = None
         if self.storyteller is not None:
             try:
-                stories = self.storyteller.submit(
-                    _tell_stories, self.history if first else None, new).result()
+                told = self.storyteller.submit(_tell_stories, self.history if first else None,
+                                               new)
             except BrokenExecutor:
-                self.storyteller = None       # rebuild the index from the history, below
-            else:
-                self.history.extend(h._replace(story_key=stories[h.key]) for h in new)
-                return stories
-        if self.index is None:
-            self.index = dedup.stored_index(self.history)
-        stories = dedup.assign_new(self.index, new)
-        self.history.extend(h._replace(story_key=stories[h.key]) for h in new)
-        return stories
+                self.storyteller = None
+
+        def result() -> dict[str, str]:
+            assert self.history is not None
+            stories = None
+            if told is not None and self.storyteller is not None:
+                try:
+                    stories = told.result()
+                except BrokenExecutor:
+                    self.storyteller = None   # rebuild the index from the history, below
+            if stories is None:
+                if self.index is None:
+                    self.index = dedup.stored_index(self.history)
+                stories = dedup.assign_new(self.index, new)
+            self.history.extend(h._replace(story_key=stories[h.key]) for h in new)
+            return stories
+
+        return result
 
 
 # The story index of the run, in the storyteller process (see `_RunStories`).
