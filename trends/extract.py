@@ -7,11 +7,11 @@ import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from datetime import datetime
 from typing import Any
 
 import duckdb
 
+from trends.bulk import many_objects
 from trends.models import Candidate
 from trends.topics import extract_candidates, topic_key
 from warehouse import topics as sql
@@ -63,18 +63,8 @@ def extract_pending(con: duckdb.DuckDBPyConnection, batch: int = 20_000,
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     done = 0
     while rows := sql.pending_items(con, batch):
-        mentions: list[tuple[str, str, str, datetime]] = []
-        topics: dict[str, tuple[str, str, datetime, datetime]] = {}
-        for (key, _, _, _, source, event_at, _), found in zip(rows, _extract_all(rows, workers)):
-            for topic, label, kind in found:
-                mentions.append((topic, key, source, event_at))
-                seen = topics.get(topic)
-                if seen is None:
-                    topics[topic] = (label, kind, event_at, event_at)
-                else:
-                    topics[topic] = (seen[0], seen[1], min(seen[2], event_at),
-                                     max(seen[3], event_at))
-        sql.save_mentions(con, mentions, [(k, *v) for k, v in topics.items()],
-                          [r[0] for r in rows])
+        with many_objects():
+            found = _extract_all(rows, workers)
+            sql.save_mentions(con, [(r[0], r[4], r[5]) for r in rows], found)
         done += len(rows)
     return done

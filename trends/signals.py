@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from trends.bulk import many_objects
+
 __all__ = ["POSTING_WINDOW", "STATES", "Burst", "SignalSettings", "TopicSignal",
            "compute_signals", "detect_bursts", "posting_window", "trend_state"]
 
@@ -200,58 +202,105 @@ def compute_signals(rows: list[dict[str, object]], as_of: datetime,
     Each row has key, label, kind, recent, last_half, first_half, baseline_total, breadth,
     volume, first_seen_at, and optionally platforms and series (counts per bucket, oldest
     first, last = the recent window) for the spike test."""
+    with many_objects():
+        return _signals(rows, as_of, settings)
+
+
+def _signals(rows: list[dict[str, object]], as_of: datetime,
+             settings: SignalSettings) -> list[TopicSignal]:
     signals: list[TopicSignal] = []
     max_volume = max((float(r["volume"]) for r in rows), default=0.0)  # type: ignore[arg-type]
     windows_in_baseline = settings.baseline_days * (timedelta(days=1) / settings.recent)
     spacing = max(1, round(settings.spacing / settings.recent))
+    recent_window, half_life, no_age = settings.recent, settings.half_life, timedelta(0)
+    # A run scores some hundred thousand topics, most of them long tails with the same few
+    # series ([0, 0, 0, 0, 0, 1, 1]): everything that follows from the counts alone is worked
+    # out once per distinct shape. Only age, breadth, volume and names differ per topic.
+    shapes: dict[tuple[object, ...], _Shape] = {}
+    raw: list[float] = []
     for r in rows:
         recent = int(r["recent"])  # type: ignore[call-overload]
-        baseline = float(r["baseline_total"]) / windows_in_baseline  # type: ignore[arg-type]
-        velocity = (recent + 1.0) / (baseline + 1.0)
         first_seen = r["first_seen_at"]
         assert isinstance(first_seen, datetime)
-        age = max(as_of - first_seen, timedelta(0))
-        freshness = 0.5 ** (age / settings.half_life)
+        age = max(as_of - first_seen, no_age)
+        counts: tuple[object, ...] = tuple(r.get("series") or ())  # type: ignore[arg-type]
+        # Everything _shape reads; age only as trend_state does, "younger than the window".
+        key = (counts, recent, r["baseline_total"], r["last_half"], r["first_half"],
+               age <= recent_window)
+        shape = shapes.get(key)
+        if shape is None:
+            shape = shapes[key] = _shape(recent, age, r, counts, as_of, settings,
+                                         windows_in_baseline, spacing)
         volume = float(r["volume"]) / max_volume if max_volume > 0 else 0.0  # type: ignore[arg-type]
-        series = [int(v) for v in r.get("series") or []]  # type: ignore[attr-defined]
-        burst = (detect_bursts(series, k=settings.k, min_events=settings.min_events,
-                               spacing=spacing) if series else None)
-        last_half, first_half = int(r["last_half"]), int(r["first_half"])  # type: ignore[call-overload]
-        state = trend_state(age=age, recent=settings.recent, velocity=velocity,
-                            last_half=last_half, first_half=first_half, series=series,
-                            burst=burst)
-        peak_at = peak_age = None
-        if burst and burst.peaks:
-            # Bucket i (oldest first) ends at as_of - (n - 1 - i) recent windows.
-            peak_age = (len(series) - 1 - burst.peaks[-1]) * settings.recent
-            peak_at = as_of - peak_age
-        signals.append(TopicSignal(
+        signal = TopicSignal(
             key=str(r["key"]), label=str(r["label"]), kind=str(r["kind"]), mentions=recent,
-            baseline=round(baseline, 3), velocity=round(velocity, 3),
+            baseline=shape.baseline, velocity=shape.velocity,
             breadth=int(r["breadth"]), volume=round(volume, 4),  # type: ignore[call-overload]
-            freshness=round(freshness, 4), first_seen_at=first_seen, state=state,
-            platforms=int(r.get("platforms") or 1),  # type: ignore[call-overload, attr-defined]
-            spike=bool(burst and burst.spike_now), zscore=burst.zscore if burst else 0.0,
-            peak_at=peak_at, posting_window=posting_window(state, peak_age=peak_age),
-            series=series,
-        ))
-    raw = [_strength(s) for s in signals]
+            freshness=round(0.5 ** (age / half_life), 4), first_seen_at=first_seen,
+            state=shape.state,
+            platforms=int(r.get("platforms") or 1),  # type: ignore[call-overload]
+            spike=shape.spike, zscore=shape.zscore, peak_at=shape.peak_at,
+            posting_window=shape.posting_window, series=list(shape.series))
+        signals.append(signal)
+        raw.append(_strength(signal, shape.weight))
     top = max(raw, default=0.0)
     for s, value in zip(signals, raw):
         s.trend = round(value / top, 4) if top > 0 else 0.0
     return signals
 
 
-def _strength(s: TopicSignal) -> float:
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What a topic's signal owes to its counts alone (series, window halves, baseline) and
+    to whether it is younger than the recent window."""
+
+    series: tuple[int, ...]
+    baseline: float
+    velocity: float
+    state: str
+    spike: bool
+    zscore: float
+    peak_at: datetime | None
+    posting_window: str
+    weight: float                  # the factors of the strength that follow from the counts
+
+
+def _shape(recent: int, age: timedelta, r: dict[str, object], counts: tuple[object, ...],
+           as_of: datetime, settings: SignalSettings, windows_in_baseline: float,
+           spacing: int) -> _Shape:
+    baseline = float(r["baseline_total"]) / windows_in_baseline  # type: ignore[arg-type]
+    velocity = (recent + 1.0) / (baseline + 1.0)
+    series = [int(v) for v in counts]  # type: ignore[call-overload]
+    burst = (detect_bursts(series, k=settings.k, min_events=settings.min_events,
+                           spacing=spacing) if series else None)
+    last_half, first_half = int(r["last_half"]), int(r["first_half"])  # type: ignore[call-overload]
+    state = trend_state(age=age, recent=settings.recent, velocity=velocity,
+                        last_half=last_half, first_half=first_half, series=series, burst=burst)
+    peak_at = peak_age = None
+    if burst and burst.peaks:
+        # Bucket i (oldest first) ends at as_of - (n - 1 - i) recent windows.
+        peak_age = (len(series) - 1 - burst.peaks[-1]) * settings.recent
+        peak_at = as_of - peak_age
+    spike = bool(burst and burst.spike_now)
+    velocity = round(velocity, 3)
+    return _Shape(series=tuple(series), baseline=round(baseline, 3), velocity=velocity,
+                  state=state, spike=spike, zscore=burst.zscore if burst else 0.0,
+                  peak_at=peak_at, posting_window=posting_window(state, peak_age=peak_age),
+                  weight=math.log1p(recent) * math.sqrt(min(velocity, 16.0)))
+
+
+def _strength(s: TopicSignal, weight: float) -> float:
     """How strongly a topic is trending now: volume of talk, acceleration, spread and novelty.
-    Logs keep one giant topic from flattening the rest."""
-    momentum = math.sqrt(min(s.velocity, 16.0))
+    Logs keep one giant topic from flattening the rest. `weight` is the product of the first
+    two factors, which follow from the counts: log1p(mentions) · sqrt(min(velocity, 16))."""
     spread = 1.0 + 0.25 * (s.breadth - 1) + 0.25 * (s.platforms - 1)
     novelty = 0.5 + 0.5 * s.freshness
     platform = 1.0 + 0.5 * s.volume
-    state = {"fading": 0.6, "new": 1.0, "rising": 1.15, "peaking": 1.05}.get(s.state, 1.0)
+    state = _STATE_WEIGHT.get(s.state, 1.0)
     surprise = 1.15 if s.spike else 1.0     # passed the spike test: evidence, not noise
     # A lone word is rarely the story itself ("harga", "sale"): prefer the phrase around it.
-    specific = 1.0 if len(s.label.split()) > 1 or s.kind in ("hashtag", "query") else 0.75
-    return (math.log1p(s.mentions) * momentum * spread * novelty * platform * state * surprise
-            * specific)
+    specific = 1.0 if s.kind in ("hashtag", "query") or len(s.label.split()) > 1 else 0.75
+    return weight * spread * novelty * platform * state * surprise * specific
+
+
+_STATE_WEIGHT = {"fading": 0.6, "new": 1.0, "rising": 1.15, "peaking": 1.05}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from trends.bulk import many_objects
 from trends.config import ClientConfig
 
 
@@ -21,42 +22,58 @@ def pending_items(con: duckdb.DuckDBPyConnection, limit: int) -> list[tuple[Any,
         WHERE NOT extracted ORDER BY event_at LIMIT ?""", [limit]).fetchall()
 
 
-_MENTION_SCHEMA = pa.schema([("topic_key", pa.string()), ("item_key", pa.string()),
-                             ("source", pa.string()), ("event_at", pa.timestamp("us", tz="UTC"))])
-_TOPIC_SCHEMA = pa.schema([("key", pa.string()), ("label", pa.string()), ("kind", pa.string()),
-                           ("first_seen_at", pa.timestamp("us", tz="UTC")),
-                           ("last_seen_at", pa.timestamp("us", tz="UTC"))])
+_ITEM_SCHEMA = pa.schema([("key", pa.string()), ("source", pa.string()),
+                          ("event_at", pa.timestamp("us", tz="UTC")), ("item", pa.int32())])
 
 
-def save_mentions(con: duckdb.DuckDBPyConnection, mentions: Sequence[tuple[str, str, str, datetime]],
-                  topics: Sequence[tuple[str, str, str, datetime, datetime]],
-                  item_keys: Sequence[str]) -> None:
-    """Store one batch of mentions and topics and mark its items extracted, atomically."""
-    m = pa.table(list(zip(*mentions)) if mentions else [[] for _ in _MENTION_SCHEMA],
-                 schema=_MENTION_SCHEMA)
-    t = pa.table(list(zip(*topics)) if topics else [[] for _ in _TOPIC_SCHEMA], schema=_TOPIC_SCHEMA)
-    k = pa.table({"key": pa.array(item_keys, pa.string())})
-    con.register("batch_mentions", m)
-    con.register("batch_topics", t)
-    con.register("batch_items", k)
+def save_mentions(con: duckdb.DuckDBPyConnection, items: Sequence[tuple[str, str, datetime]],
+                  found: Sequence[Sequence[tuple[str, str, str]]]) -> None:
+    """Store the topics found in one batch of items and mark the items extracted, atomically.
+
+    `items` are (key, source, event_at); `found[i]` the (key, label, kind) of the candidates of
+    items[i], distinct, in reading order. A new topic takes the label and kind of its first
+    mention in the batch (items in the order given); every topic's first and last seen times
+    widen to the batch's mentions."""
+    # Columns, not a row per mention: 400,000 mentions after a 10,000-item ingest would cost
+    # a Python tuple and a datetime conversion each. DuckDB joins them to their items.
+    it = pa.table([*zip(*items), range(len(items))] if items else [[] for _ in _ITEM_SCHEMA],
+                  schema=_ITEM_SCHEMA)
+    n = sum(map(len, found))
+    fo = pa.table({
+        "pos": pa.array(range(n), pa.int32()),
+        "item": pa.array([i for i, cands in enumerate(found) for _ in cands], pa.int32()),
+        "topic_key": pa.array([c[0] for cands in found for c in cands], pa.string()),
+        "label": pa.array([c[1] for cands in found for c in cands], pa.string()),
+        "kind": pa.array([c[2] for cands in found for c in cands], pa.string())})
+    con.register("batch_items", it)
+    con.register("batch_found", fo)
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("""
-            INSERT INTO topics SELECT * FROM batch_topics
+            CREATE OR REPLACE TEMP TABLE batch_mentions AS
+            SELECT f.topic_key, i.key AS item_key, i.source, i.event_at, f.label, f.kind, f.pos
+            FROM batch_found f JOIN batch_items i USING (item)""")
+        con.execute("""
+            INSERT INTO topics
+            SELECT topic_key, arg_min(label, pos), arg_min(kind, pos), min(event_at), max(event_at)
+            FROM batch_mentions GROUP BY topic_key
             ON CONFLICT (key) DO UPDATE SET
                 first_seen_at = least(topics.first_seen_at, excluded.first_seen_at),
                 last_seen_at = greatest(topics.last_seen_at, excluded.last_seen_at)""")
-        # Items are extracted once (the flag below is set in this same transaction), so a
-        # conflict is unexpected; the primary key answers it per row, where an anti-join would
-        # hash the whole mentions table.
-        con.execute("INSERT INTO mentions SELECT * FROM batch_mentions ON CONFLICT DO NOTHING")
+        # A plain append (migration 0006): items are extracted once, their mentions written
+        # in the transaction that sets the flag below, and an item's candidates are distinct.
+        # In the order found, i.e. by event time, so that zone maps skip old row groups.
+        con.execute("""INSERT INTO mentions
+                       SELECT topic_key, item_key, source, event_at FROM batch_mentions
+                       ORDER BY pos""")
         con.execute("UPDATE items SET extracted = TRUE WHERE key IN (SELECT key FROM batch_items)")
+        con.execute("DROP TABLE batch_mentions")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     finally:
-        for name in ("batch_mentions", "batch_topics", "batch_items"):
+        for name in ("batch_items", "batch_found"):
             con.unregister(name)
 
 
@@ -78,67 +95,87 @@ def window_stats(con: duckdb.DuckDBPyConnection, as_of: datetime, *, recent: tim
     if buckets is None:
         buckets = max(2, round(baseline_days * (timedelta(days=1) / recent))) + 1
     min_events = min_items if min_events is None else min_events
-    cur = con.execute("""
-        WITH candidates AS (
+    # Every run after an ingest scores some hundred thousand candidates, so the query reads
+    # each mention once where it can: the last two buckets (the busiest: today's bursts and
+    # the fresh ingest) in one pass that also picks the candidates, the older buckets of the
+    # candidates only, and sources and volume from the recent window alone. Results leave
+    # through Arrow, column by column: converting a list and a TIMESTAMPTZ per row to Python
+    # objects cost more than the query itself.
+    tbl = con.sql("""
+        WITH two AS (
             -- Decide which topics to score from the last two buckets alone: most topics of a
             -- busy week are long tails that never qualify, and need no series.
-            SELECT topic_key FROM mentions
+            SELECT topic_key,
+                   count(*) FILTER (WHERE event_at > $recent_start) AS recent,
+                   count(*) FILTER (WHERE event_at > $half_start) AS last_half,
+                   count(*) FILTER (WHERE event_at <= $recent_start) AS previous
+            FROM mentions
             WHERE event_at > $two_ago AND event_at <= $as_of
             GROUP BY topic_key
-            HAVING count(*) FILTER (WHERE event_at > $recent_start) >= $min_items
-                OR count(*) FILTER (WHERE event_at <= $recent_start) >= $min_events
-        ), m AS (
-            SELECT topic_key, item_key, source, event_at,
-                   (epoch_us($as_of) - epoch_us(event_at)) // $bucket_us AS b
-            FROM mentions
-            WHERE event_at > $lookback AND event_at <= $as_of
-              AND topic_key IN (SELECT topic_key FROM candidates)
-        ), per_bucket AS (
-            SELECT topic_key, b, count(*) AS n FROM m GROUP BY topic_key, b
-        ), agg AS (
-            SELECT topic_key,
-                   coalesce(sum(n) FILTER (WHERE b = 0), 0)::INTEGER AS recent,
-                   coalesce(sum(n) FILTER (WHERE b > 0), 0)::INTEGER AS baseline_total,
-                   list(b ORDER BY b) AS bs, list(n ORDER BY b) AS ns
-            FROM per_bucket GROUP BY topic_key
+            HAVING (recent >= $min_items OR previous >= $min_events)
+               -- a one-bucket series has no room for yesterday: only today's topics
+               AND ($buckets >= 2 OR recent > 0)
+        ), older AS (
+            SELECT topic_key, list(b) AS bs, list(n) AS ns, sum(n) AS total
+            FROM (SELECT topic_key,
+                         (epoch_us($as_of) - epoch_us(event_at)) // $bucket_us AS b,
+                         count(*) AS n
+                  FROM mentions
+                  WHERE event_at > $lookback AND event_at <= $two_ago
+                    AND topic_key IN (SELECT topic_key FROM two)
+                  GROUP BY ALL)
+            GROUP BY topic_key
         ), now AS (
-            SELECT m.topic_key,
-                   count(*) FILTER (WHERE m.event_at > $half_start) AS last_half,
-                   count(DISTINCT m.source) AS breadth,
-                   count(DISTINCT coalesce(s.kind, m.source)) AS platforms
-            FROM m LEFT JOIN sources s ON s.name = m.source
-            WHERE m.b = 0 AND m.topic_key IN (SELECT topic_key FROM agg)
-            GROUP BY m.topic_key
-        ), vol AS (
-            SELECT m.topic_key, sum(i.volume) AS volume
-            FROM m JOIN items i ON i.key = m.item_key
-            WHERE m.b = 0 AND i.volume IS NOT NULL
-              AND m.topic_key IN (SELECT topic_key FROM agg)
+            SELECT m.topic_key, count(DISTINCT m.source) AS breadth,
+                   count(DISTINCT coalesce(s.kind, m.source)) AS platforms,
+                   sum(i.volume) AS volume
+            FROM mentions m LEFT JOIN sources s ON s.name = m.source
+            LEFT JOIN items i ON i.key = m.item_key AND i.volume IS NOT NULL
+            WHERE m.event_at > $recent_start AND m.event_at <= $as_of
+              AND m.topic_key IN (SELECT topic_key FROM two WHERE recent > 0)
             GROUP BY m.topic_key
         )
-        SELECT a.topic_key AS key, t.label, t.kind, a.recent,
-               coalesce(n.last_half, 0) AS last_half,
-               a.recent - coalesce(n.last_half, 0) AS first_half,
-               a.baseline_total, coalesce(n.breadth, 0) AS breadth,
-               coalesce(n.platforms, 0) AS platforms, coalesce(v.volume, 0) AS volume,
-               t.first_seen_at, a.bs, a.ns
-        FROM agg a JOIN topics t ON t.key = a.topic_key
-        LEFT JOIN now n USING (topic_key) LEFT JOIN vol v USING (topic_key)
-        """, {"lookback": as_of - recent * buckets, "as_of": as_of, "two_ago": as_of - recent * 2,
-              "recent_start": as_of - recent,
-              "bucket_us": int(recent / timedelta(microseconds=1)),
-              "half_start": as_of - recent / 2, "min_items": min_items,
-              "min_events": min_events})
-    names = [d[0] for d in cur.description]
-    out = []
-    for row in cur.fetchall():
-        r = dict(zip(names, row))
-        # Dense series, oldest first: DuckDB returns only the buckets that have mentions.
-        series = [0] * buckets
-        for b, n in zip(r.pop("bs"), r.pop("ns")):
-            series[buckets - 1 - b] = n
-        r["series"] = series
-        out.append(r)
+        SELECT w.topic_key AS key, t.label, t.kind, w.recent::INTEGER AS recent,
+               w.last_half::INTEGER AS last_half,
+               (w.recent - w.last_half)::INTEGER AS first_half,
+               (CASE WHEN $buckets >= 2 THEN w.previous ELSE 0 END
+                + coalesce(o.total, 0))::INTEGER AS baseline_total,
+               coalesce(n.breadth, 0) AS breadth, coalesce(n.platforms, 0) AS platforms,
+               coalesce(n.volume, 0) AS volume, epoch_us(t.first_seen_at) AS first_seen_at,
+               -- dense, oldest first: bucket b is the b-th window back from as_of
+               list_transform(range($buckets - 1, -1, -1), lambda b:
+                   CASE WHEN b = 0 THEN w.recent WHEN b = 1 THEN w.previous
+                        ELSE coalesce(o.ns[list_position(o.bs, b)], 0) END)::INTEGER[]
+                   AS series
+        FROM two w JOIN topics t ON t.key = w.topic_key
+        LEFT JOIN now n USING (topic_key) LEFT JOIN older o USING (topic_key)
+        """, params={"lookback": as_of - recent * buckets, "as_of": as_of,
+                     "two_ago": as_of - recent * 2, "recent_start": as_of - recent,
+                     "bucket_us": int(recent / timedelta(microseconds=1)),
+                     "half_start": as_of - recent / 2, "min_items": min_items,
+                     "min_events": min_events, "buckets": buckets}).to_arrow_table()
+    names = tbl.column_names
+    with many_objects():
+        cols = [tbl.column(name).to_pylist() for name in names[:-2]]
+        cols.append([_EPOCH + timedelta(microseconds=us)
+                     for us in tbl.column("first_seen_at").to_pylist()])
+        cols.append(_flat_lists(tbl.column("series")))
+        return [dict(zip(names, row)) for row in zip(*cols)]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _flat_lists(column: pa.ChunkedArray) -> list[list[Any]]:
+    """A list column as Python lists, converted in one pass over its values: per-row list
+    conversion costs a microsecond a row. Null lists come back empty."""
+    out: list[list[Any]] = []
+    for chunk in column.chunks:
+        offsets = chunk.offsets.to_pylist()
+        values = chunk.values.to_pylist()
+        valid = chunk.is_valid().to_pylist()
+        out.extend(values[offsets[j]:offsets[j + 1]] if valid[j] else []
+                   for j in range(len(chunk)))
     return out
 
 
