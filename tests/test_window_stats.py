@@ -180,3 +180,10 @@ def test_signals_do_not_depend_on_the_other_topics(warehouse: duckdb.DuckDBPyCon
         assert astuple(alone)[:7] == signal_without[:7]                 # up to volume
         assert astuple(alone)[8:11] == signal_without[8:11]             # freshness .. state
         assert astuple(alone)[12:] == signal_without[12:]               # platforms .. series
+
+
+def test_window_stats_after_a_result_read_with_fetchone(tmp_path: Path) -> None:
+    # the caller's connection may hold a half-read result: DuckDB 2 refuses con.sql() then
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        con.execute("SELECT * FROM range(10)").fetchone()
+        assert sql.window_stats(con, NOW, recent=DAY, baseline_days=6, min_items=1) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -101,7 +102,7 @@ def window_stats(con: duckdb.DuckDBPyConnection, as_of: datetime, *, recent: tim
     # candidates only, and sources and volume from the recent window alone. Results leave
     # through Arrow, column by column: converting a list and a TIMESTAMPTZ per row to Python
     # objects cost more than the query itself.
-    tbl = con.sql("""
+    query = """
         WITH two AS (
             -- Decide which topics to score from the last two buckets alone: most topics of a
             -- busy week are long tails that never qualify, and need no series.
@@ -149,11 +150,18 @@ def window_stats(con: duckdb.DuckDBPyConnection, as_of: datetime, *, recent: tim
                    AS series
         FROM two w JOIN topics t ON t.key = w.topic_key
         LEFT JOIN now n USING (topic_key) LEFT JOIN older o USING (topic_key)
-        """, params={"lookback": as_of - recent * buckets, "as_of": as_of,
-                     "two_ago": as_of - recent * 2, "recent_start": as_of - recent,
-                     "bucket_us": int(recent / timedelta(microseconds=1)),
-                     "half_start": as_of - recent / 2, "min_items": min_items,
-                     "min_events": min_events, "buckets": buckets}).to_arrow_table()
+        """
+    params = {"lookback": as_of - recent * buckets, "as_of": as_of,
+              "two_ago": as_of - recent * 2, "recent_start": as_of - recent,
+              "bucket_us": int(recent / timedelta(microseconds=1)),
+              "half_start": as_of - recent / 2, "min_items": min_items,
+              "min_events": min_events, "buckets": buckets}
+    # execute(), not con.sql(): the caller's connection may hold a result it read with
+    # fetchone(), which DuckDB counts as unfinished and con.sql() then refuses. The copy
+    # DuckDB warns about is one of ~100,000 rows: milliseconds.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Arrow output on a DB-API result", UserWarning)
+        tbl = con.execute(query, params).to_arrow_table()
     names = tbl.column_names
     with many_objects():
         cols = [tbl.column(name).to_pylist() for name in names[:-2]]
