@@ -177,11 +177,11 @@ def test_storyteller_process_agrees_and_survives_being_killed(tmp_path) -> None:
         pool = _parse_pool(1)
         try:
             told = _RunStories(con, NOW, pool)
-            assert told.assign(first) == local.assign(first)
+            assert told.submit(first)() == local.submit(first)()
             for pid in list(pool._processes):      # the storyteller dies between batches
                 os.kill(pid, signal.SIGKILL)
-            stories = told.assign(again)
+            stories = told.submit(again)()
         finally:
             pool.shutdown(wait=True)
     assert told.storyteller is None               # it noticed, and rebuilt the index here
-    assert stories == local.assign(again) == {f"b{i}": f"a{i}" for i in range(300)}
+    assert stories == local.submit(again)() == {f"b{i}": f"a{i}" for i in range(300)}

@@ -72,11 +72,13 @@ def same_story(a: frozenset[str], b: frozenset[str]) -> bool:
     """Whether two headlines' words say the same story (see the module docstring)."""
     if not a or not b:
         return False
-    if min(len(a), len(b)) < MIN_WORDS:
+    lo, hi = sorted((len(a), len(b)))
+    if lo < MIN_WORDS:
         return a == b
+    if hi * JACCARD > lo:        # Jaccard <= lo / hi: cannot reach JACCARD, no need to intersect
+        return False
     inter = len(a & b)
-    return (inter >= OVERLAP * min(len(a), len(b))
-            and inter >= JACCARD * (len(a) + len(b) - inter))
+    return inter >= OVERLAP * lo and inter >= JACCARD * (lo + hi - inter)
 
 
 # Blocking: each headline is filed under every pair of its _SPREAD + 2 words with the smallest
@@ -96,7 +98,6 @@ class StoryIndex:
     matched against."""
 
     def __init__(self, window: timedelta = WINDOW) -> None:
-        self.window = window
         self._window_s = window.total_seconds()
         self._tokens: list[frozenset[str]] = []
         self._stories: list[str] = []
@@ -145,24 +146,9 @@ class StoryIndex:
         if not found:
             return None
         candidates: set[int] = set().union(*found)
-        # Earliest first, so the first match is the answer. `same_story` is inlined: this
-        # loop runs for every candidate of every new headline.
-        times, stored = self._times, self._tokens
-        n = len(tokens)
+        # earliest first, so the first match is the answer
         for i in sorted(candidates):
-            if abs(times[i] - at_s) > window:
-                continue
-            other = stored[i]
-            m = len(other)
-            if n < MIN_WORDS or m < MIN_WORDS:
-                if tokens == other:
-                    return self._stories[i]
-                continue
-            lo, hi = (n, m) if n < m else (m, n)
-            if hi * JACCARD > lo:            # Jaccard <= lo / hi: cannot reach JACCARD
-                continue
-            inter = len(tokens & other)
-            if inter >= OVERLAP * lo and inter >= JACCARD * (n + m - inter):
+            if abs(self._times[i] - at_s) <= window and same_story(tokens, self._tokens[i]):
                 return self._stories[i]
         return None
 

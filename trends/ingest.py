@@ -232,8 +232,9 @@ class _Store:
         self.con: duckdb.DuckDBPyConnection | None = None
         self.stories: _RunStories | None = None
         self.run_keys: set[str] = set()
-        self.pending: list[tuple[Sequence[tuple[FetchRecord, list[FeedItem], datetime]],
-                                 Callable[[], dict[str, str]]]] = []
+        # the batch whose stories are being matched, and the call that gives them
+        self.waiting: tuple[Sequence[tuple[FetchRecord, list[FeedItem], datetime]],
+                            Callable[[], dict[str, str]]] | None = None
 
     def write(self, report: IngestReport,
               batch: Sequence[tuple[FetchRecord, list[FeedItem], datetime]]) -> None:
@@ -246,13 +247,11 @@ class _Store:
         assert self.stories is not None
         new = [h for h in _new_headlines(self.con, batch) if h.key not in self.run_keys]
         self.run_keys.update(h.key for h in new)
-        self.pending.append((batch, self.stories.submit(new)))
-        while len(self.pending) > 1:
-            self._write_oldest(report)
+        previous, self.waiting = self.waiting, (batch, self.stories.submit(new))
+        self._write(report, previous)
 
     def commit(self, report: IngestReport) -> None:
-        while self.pending:
-            self._write_oldest(report)
+        self._write(report, self.waiting)
         if self.con is not None:
             self.con.execute("COMMIT")
 
@@ -260,10 +259,13 @@ class _Store:
         if self.con is not None:
             self.con.execute("ROLLBACK")
 
-    def _write_oldest(self, report: IngestReport) -> None:
-        assert self.con is not None
-        batch, stories = self.pending.pop(0)
-        _insert_batch(self.con, report, batch, stories())
+    def _write(self, report: IngestReport,
+               waiting: tuple[Sequence[tuple[FetchRecord, list[FeedItem], datetime]],
+                              Callable[[], dict[str, str]]] | None) -> None:
+        if waiting is not None:
+            assert self.con is not None
+            batch, stories = waiting
+            _insert_batch(self.con, report, batch, stories())
 
 
 def _cores() -> int:
@@ -301,23 +303,13 @@ def store_results(con: duckdb.DuckDBPyConnection, report: IngestReport,
     """Write items (grouped into stories) and fetch records of one run in one transaction."""
     con.execute("BEGIN TRANSACTION")
     try:
-        _store_batch(con, report, results, None)
+        if results:
+            new = _new_headlines(con, results)
+            _insert_batch(con, report, results, _assign_around(con, new) if new else {})
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-
-
-def _store_batch(con: duckdb.DuckDBPyConnection, report: IngestReport,
-                 results: Sequence[tuple[FetchRecord, list[FeedItem], datetime]],
-                 stories: _RunStories | None) -> None:
-    """Write items and fetch records, inside the caller's transaction."""
-    if not results:
-        return
-    new_headlines = _new_headlines(con, results)
-    story_keys = ((stories.assign(new_headlines) if stories is not None
-                   else _assign_around(con, new_headlines)) if new_headlines else {})
-    _insert_batch(con, report, results, story_keys)
 
 
 def _insert_batch(con: duckdb.DuckDBPyConnection, report: IngestReport,
@@ -346,9 +338,6 @@ class _RunStories:
         self.con, self.now, self.storyteller = con, now, storyteller
         self.index: dedup.StoryIndex | None = None
         self.history: list[dedup.Headline] | None = None
-
-    def assign(self, new: Sequence[dedup.Headline]) -> dict[str, str]:
-        return self.submit(new)()
 
     def submit(self, new: Sequence[dedup.Headline]) -> Callable[[], dict[str, str]]:
         """Start matching `new`; the returned call gives its story keys. Calls must be made

@@ -37,20 +37,21 @@ _MEDIA = "{http://search.yahoo.com/mrss/}"
 _XML = "{http://www.w3.org/XML/1998/namespace}"
 
 # Hardened: no DTD loaded, no entity expanded, no network, no huge text nodes. A body with a
-# DOCTYPE never gets here anyway (see `read`).
+# DOCTYPE never gets here anyway (see `_plain_bytes`).
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                           huge_tree=False, remove_pis=True)
 
 _XML_MEDIA_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/xml",
                               "application/rdf+xml", "text/xml"})
 _DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']+)""")
-# An absolute http(s) URL that urljoin would hand back unchanged: a lowercase scheme, a host, and
-# nothing urlunparse rewrites (an empty "?" or "#", ";" params, brackets, whitespace).
-_OTHER_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(?!//)")
-_SPLIT_QUIRKS = re.compile(r"[\[\]\s]")   # urlsplit drops tabs, newlines; may raise on brackets
 _BASE_ATTR = re.compile(rb"""base\s*=\s*["']""")     # see `_sets_base`
 _C1_CONTROLS = re.compile("[\x80-\x9f]")
+# An absolute http(s) URL that urljoin would hand back unchanged: a lowercase scheme, a host, and
+# nothing urlunparse rewrites (an empty "?" or "#", ";" params, brackets, whitespace).
 _PLAIN_URL = re.compile(r"https?://[^/\s?#;\[\]]+[^\s;\[\]]*(?<![?#])\Z")
+# A URI with a scheme and no "//": urljoin hands it back as is unless the scheme is the base's.
+_OTHER_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(?!//)")
+_SPLIT_QUIRKS = re.compile(r"[\[\]\s]")   # urlsplit drops tabs, newlines; may raise on brackets
 
 # RSS item children read here, and those known to change none of the fields we read.
 _RSS_TEXT = {"title", "link", "description", "guid", "pubDate", "author",
@@ -83,8 +84,6 @@ def read(body: bytes, *, content_type: str, url: str) -> tuple[list[dict[str, An
     except (etree.XMLSyntaxError, ValueError):
         return None
     try:
-        if root.getroottree().docinfo.doctype:
-            return None
         base = make_safe_absolute_uri(url, url) or url
         if root.tag == "rss":
             entries, language = _rss(root, base)
@@ -185,9 +184,9 @@ def _rss_item(item: Any, base: str) -> dict[str, Any]:
         value = fields[_CONTENT + "encoded"][0]
         e["content"] = [{"type": "text/html", "value": value}]
         e.setdefault("summary", value)
-    author = fields.get("author") or fields.get(_DC + "creator")
     if "author" in fields and _DC + "creator" in fields:
         raise Decline              # two authors: feedparser keeps the one that comes last
+    author = fields.get("author") or fields.get(_DC + "creator")
     if author is not None:
         e["author"] = author[0]
     if "pubDate" in fields:
@@ -279,13 +278,10 @@ def _atom_author(el: Any) -> str | None:
     for child in el:
         if not isinstance(child.tag, str):
             continue
-        if child.tag not in _ATOM_AUTHOR_PARTS or child.tag in parts or child.attrib:
-            raise Decline
-        if len(child):
+        if (child.tag not in _ATOM_AUTHOR_PARTS or child.tag in parts or child.attrib
+                or len(child) or (child.tail or "").strip()):
             raise Decline
         parts[child.tag] = (child.text or "").strip()   # feedparser stores these as read
-        if (child.tail or "").strip():
-            raise Decline
     name, email = parts.get(ATOM + "name"), parts.get(ATOM + "email")
     if name and email:
         return f"{name} ({email})"
