@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from trends.nlp import (
@@ -21,6 +23,7 @@ from trends.nlp import (
     tokenize_clauses,
 )
 from trends.nlp.slang import SLANG_ID
+from trends.nlp.tokenize import _SCAN, _SENTENCE_END, Token
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -63,6 +66,65 @@ def test_quotes_end_clauses_but_inner_apostrophes_do_not() -> None:
     clauses = tokenize_clauses("Ma'mun Sempat 'Ditahan' Polisi Indonesia's")
     assert [[t.text for t in c] for c in clauses] == [
         ["Ma'mun", "Sempat"], ["Ditahan"], ["Polisi", "Indonesia's"]]
+
+
+def _clauses_by_full_scan(text: str) -> list[list[Token]]:
+    """The tokenizer as it was before its whitespace fast path: `_SCAN` over the whole text.
+    The oracle for test_clauses_equal_a_full_scan."""
+    clauses: list[list[Token]] = []
+    current: list[Token] = []
+    sentence_start = True
+    for m in _SCAN.finditer(text):
+        kind, value = m.lastgroup, m.group()
+        if kind == "word":
+            current.append(Token(value, m.start(), m.end(), "word", sentence_start))
+            sentence_start = False
+            continue
+        if kind == "brk":
+            if value == "." and current and current[-1].text.lower() in ("vs", "v"):
+                continue
+            if any(c in _SENTENCE_END for c in value):
+                sentence_start = True
+        if current:
+            clauses.append(current)
+            current = []
+        if kind in ("tag", "mention"):
+            clauses.append([Token(value, m.start(), m.end(),
+                                  "hashtag" if kind == "tag" else "mention", sentence_start)])
+    if current:
+        clauses.append(current)
+    return clauses
+
+
+def _tricky_texts(n: int, seed: int) -> list[str]:
+    """Random texts from pieces that sit on the fast path's edges: currencies, trailing and
+    leading marks, "vs.", domains, tags, digits, non-ASCII letters and spaces."""
+    rng = random.Random(seed)
+    pieces = ["Rp", "rp100", "IDR5", "usd", "US$", "Idul", "ruang", "vs", "v", "V", "Harga",
+              "2025", "12.12", "1.924.000", "1,79", "5G", "S26", "iPhone", "www", "kompas.com",
+              "http://x.id/a", "#Tag", "#1", "@user", "r/indonesia", "/u/bob", "anti-korupsi",
+              "Ma'mun", "café", "Æther", "٣٤", "½", "x_y", "_", "-", "—", "|", "&", "+", "(",
+              ")", "\"", "'", "’", ".", ",", ";", ":", "!", "?", "…", "..", ""]
+    spaces = [" ", " ", " ", "  ", "\t", "\n", "\u00a0", "\u2003", ""]
+    return ["".join(rng.choice(pieces) + rng.choice(spaces) for _ in range(rng.randint(1, 25)))
+            for _ in range(n)]
+
+
+def test_clauses_equal_a_full_scan() -> None:
+    texts = _tricky_texts(3000, 7) + [
+        "JAKARTA - Timnas Indonesia vs. Arab Saudi, malam ini #TimnasDay",
+        "Harga Rp100 naik. v. Jakarta! Lihat www. dan kompas.com.", "vs. vs.. V.", "Rp5.000,-"]
+    for text in texts:
+        assert tokenize_clauses(text) == _clauses_by_full_scan(text), text
+
+
+@pytest.mark.fixtures
+def test_clauses_equal_a_full_scan_on_real_feeds() -> None:
+    from tests.test_topics import _tempo_entries
+
+    for title, summary in _tempo_entries(400):
+        for text in (title, summary):
+            assert tokenize_clauses(text) == _clauses_by_full_scan(text), text
 
 
 def test_mention_name() -> None:

@@ -26,12 +26,13 @@ sentence case, capitalizes it too.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from operator import itemgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from trends.models import Candidate
 from trends.nlp.language import EN_FUNCTION_WORDS, ID_FUNCTION_WORDS
@@ -46,7 +47,8 @@ from trends.nlp.stopwords import (
 from trends.nlp.stem import is_common_word, stem
 from trends.nlp.tokenize import Token, mention_name, split_hashtag, tokenize, tokenize_clauses
 
-__all__ = ["MAX_CANDIDATES", "extract_candidates", "topic_key"]
+__all__ = ["MAX_CANDIDATES", "CandidateColumns", "candidate_tuples", "extract_candidates", "item_candidates",
+           "items_candidates", "topic_key"]
 
 MAX_CANDIDATES = 40     # per item: bounds storage, and the tail is the least useful
 MAX_PHRASE_WORDS = 4
@@ -118,6 +120,14 @@ def extract_candidates(title: str, summary: str = "",
     evidence seen for its key (hashtag > name > phrase). `language` ('id',
     'en' or None for unknown) selects the stopwords that end phrases.
     """
+    return [Candidate(key, label, kind)
+            for key, label, kind in candidate_tuples(title, summary, language)]
+
+
+def candidate_tuples(title: str, summary: str = "",
+                     language: str | None = None) -> list[tuple[str, str, str]]:
+    """`extract_candidates` as (key, label, kind) tuples: extraction after an ingest runs this
+    for every new item, and a frozen dataclass per candidate cost a tenth of it."""
     lang = language.lower() if language else None
     if lang not in _STOP_BY_LANGUAGE:
         lang = None
@@ -125,54 +135,106 @@ def extract_candidates(title: str, summary: str = "",
         summary = ""    # generated feeds repeat the title as the description
     head = _read(title, lang, headline=True)
     body = _read(summary, lang, headline=False)
-    seen = {hit.key for hit in head.named + body.named}
+    seen = {hit[1] for hit in head.named}
+    seen.update(hit[1] for hit in body.named)
     promoted = body.name_subkeys() if head.title_case else set()
     # Phrases are the bulk and the last to be kept: stop making them once the
     # cap is certainly reached.
     head_phrases = _phrases(head, seen, MAX_CANDIDATES - len(seen), promoted)
     body_phrases = _phrases(body, seen, MAX_CANDIDATES - len(seen), set())
 
-    found: dict[str, _Entry] = {}
+    # key -> [text, start, end, kind, rank], in the order first met (reading order, title
+    # first): the order that breaks ties of rank.
+    found: dict[str, list[Any]] = {}
     for text, offset, named, phrases in ((title, 0, head.named, head_phrases),
                                          (summary, 1, body.named, body_phrases)):
         # Reading order decides labels; rank decides which candidates survive the cap.
-        for _, key, start, end, kind in sorted(named + phrases, key=itemgetter(0)):
+        hits = phrases    # in reading order already, as are names, but not the two together
+        if named:
+            hits = named + phrases
+            hits.sort(key=_POS)
+        for _, key, start, end, kind in hits:
             rank = offset + (2 if kind == "phrase" else 0)
             entry = found.get(key)
             if entry is None:
-                found[key] = _Entry(text, start, end, kind, rank, len(found))
+                found[key] = [text, start, end, kind, rank]
                 continue
-            if _KIND_STRENGTH[kind] > _KIND_STRENGTH[entry.kind]:
-                entry.kind = kind
-            entry.rank = min(entry.rank, rank)
-    best = sorted(((k, e) for k, e in found.items() if k not in TOO_BROAD),
-                  key=lambda kv: (kv[1].rank, kv[1].order))[:MAX_CANDIDATES]
-    return [Candidate(key=k, label=e.label(), kind=e.kind) for k, e in best]
-
-
-
-class _Hit(NamedTuple):
-    pos: int        # where the candidate starts: orders candidates in reading order
-    key: str
-    start: int      # label span in the text
-    end: int
-    kind: str
-
-
-@dataclass(slots=True)
-class _Entry:
-    text: str
-    start: int
-    end: int
-    kind: str
-    rank: int
-    order: int
-
-    def label(self) -> str:
-        label = self.text[self.start:self.end]
+            if _KIND_STRENGTH[kind] > _KIND_STRENGTH[entry[3]]:
+                entry[3] = kind
+            if rank < entry[4]:
+                entry[4] = rank
+    # Best rank first, equal ranks in the order first met (ranks are 0..3: four lists).
+    by_rank: tuple[list[Any], ...] = ([], [], [], [])
+    for key, entry in found.items():
+        if key not in TOO_BROAD:
+            by_rank[entry[4]].append((key, entry))
+    out = []
+    for key, (text, start, end, kind, _) in (by_rank[0] + by_rank[1] + by_rank[2]
+                                              + by_rank[3])[:MAX_CANDIDATES]:
+        label = text[start:end]
         if "  " in label or not label.isprintable():
             label = " ".join(label.split())
-        return label
+        out.append((key, label, kind))
+    return out
+
+
+def item_candidates(title: str, summary: str, language: str | None,
+                    extra: str | None) -> list[tuple[str, str, str]]:
+    """(key, label, kind) of the candidates of one stored item (`extra` is its JSON context);
+    a trend source's query is a topic by itself."""
+    found = candidate_tuples(title, summary, language)
+    if extra:
+        query = json.loads(extra).get("query")
+        if query:
+            key = topic_key(query)
+            if key:
+                found = [(key, query, "query")] + [c for c in found if c[0] != key]
+    return found
+
+
+class CandidateColumns(NamedTuple):
+    """The candidates of a run of items, as columns: `counts[i]` candidates of item i, then
+    their keys, labels and kinds end to end, in item order. Ten thousand items make 400,000
+    candidates: as flat lists they cross between processes and into Arrow several times
+    faster than as a list of tuples per item."""
+
+    counts: list[int]
+    keys: list[str]
+    labels: list[str]
+    kinds: list[str]
+
+    @classmethod
+    def empty(cls) -> CandidateColumns:
+        return cls([], [], [], [])
+
+    def extend(self, other: CandidateColumns) -> None:
+        for mine, theirs in zip(self, other):
+            mine.extend(theirs)
+
+
+def items_candidates(items: Sequence[tuple[str, str, str | None, str | None]],
+                     ) -> CandidateColumns:
+    """`item_candidates` of each (title, summary, language, extra): the unit of work of an
+    extraction worker, which imports this module and nothing heavier."""
+    counts: list[int] = []
+    flat: list[tuple[str, str, str]] = []
+    for item in items:
+        found = item_candidates(*item)
+        counts.append(len(found))
+        flat.extend(found)
+    if not flat:
+        return CandidateColumns(counts, [], [], [])
+    keys, labels, kinds = zip(*flat)
+    return CandidateColumns(counts, list(keys), list(labels), list(kinds))
+
+
+_POS = itemgetter(0)
+
+
+# A candidate found in one text: (pos, key, start, end, kind). pos is where it starts and
+# orders candidates in reading order; start:end is its label's span. A plain tuple: an item
+# makes a hundred of them.
+_Hit = tuple[int, str, int, int, str]
 
 
 class _Word(NamedTuple):
@@ -191,6 +253,10 @@ class _Word(NamedTuple):
     possessive: bool    # "Indonesia's": ends a name
     common: bool        # an ordinary Indonesian word: never a topic alone (see _phrases)
     verb: bool          # me-/di-/ber-/ter- + a root ("mengungkap"): never ends a phrase
+    ends: bool          # may end a phrase: content, not such a verb (editions: _edition_ends)
+    single: bool        # may be a phrase by itself (see _phrases)
+    opens: bool         # first word of a boilerplate phrase ("baca" of "baca juga")
+    case: int           # what its capitals say of the text's casing: see _case_class
 
     @property
     def short_ok(self) -> bool:
@@ -198,7 +264,28 @@ class _Word(NamedTuple):
         return self.acronym or self.code
 
 
-@lru_cache(maxsize=100_000)
+# Per (language, shouting), per spelling: the _Word. Plain dicts, looked up once per token:
+# lru_cache's key building cost more than the rest of a known word. Emptied when one grows
+# past _CACHE_WORDS, to bound memory on an endless vocabulary.
+_CACHE_WORDS = 200_000
+_WORDS: dict[tuple[str | None, bool], dict[str, _Word]] = {}
+
+
+def _words(toks: list[Token], language: str | None, shouting: bool) -> list[_Word]:
+    cache = _WORDS.get((language, shouting))
+    if cache is None or len(cache) > _CACHE_WORDS:
+        cache = _WORDS[(language, shouting)] = {}
+    get = cache.get
+    out = []
+    for tok in toks:
+        s = tok[0]
+        w = get(s)
+        if w is None:
+            w = cache[s] = _word(s, language, shouting)
+        out.append(w)
+    return out
+
+
 def _word(s: str, language: str | None, shouting: bool) -> _Word:
     key = _key_part(s)
     possessive = len(s) > 2 and s[-2:].lower() in ("'s", "’s")
@@ -212,14 +299,20 @@ def _word(s: str, language: str | None, shouting: bool) -> _Word:
     content = not blocked and not numeric
     cap = s[0].isupper()
     mixed = s[0].islower() and not s.islower()
+    common = content and not (acronym or code or mixed) and is_common_word(key)
+    verb = (content and key.startswith(_VERB_PREFIXES) and is_common_word(key)
+            and stem(key) != key)
     return _Word(
         key=key, cap=cap, acronym=acronym, mixed=mixed, code=code, numeric=numeric,
         edition=code or roman or numeric and _EDITION.fullmatch(key) is not None,
         content=content, nameish=content and (cap or acronym or mixed),
         connector=key in _CONNECTORS and s.islower(), possessive=possessive,
-        common=content and not (acronym or code or mixed) and is_common_word(key),
-        verb=content and key.startswith(_VERB_PREFIXES) and is_common_word(key)
-        and stem(key) != key,
+        common=common, verb=verb, ends=content and not verb,
+        # A single ordinary word ("Bank", "polisi", "ditangkap", "delapan") recurs by chance
+        # on small feeds and names no story: the phrases around it do ("Bank Mandiri",
+        # "kuota haji"). Names stay ("Ponorogo"), and short ones only as acronyms or codes.
+        single=content and not common and (len(key) >= 4 or acronym or code),
+        opens=key in _PHRASES_BY_FIRST, case=_case_class(s, language),
     )
 
 
@@ -251,17 +344,24 @@ def _read(text: str, language: str | None, *, headline: bool) -> _Doc:
     doc = _Doc()
     if not text:
         return doc
-    clauses = tokenize_clauses(text)
-    title_case, shouting = _casing(clauses, language, headline)
-    doc.title_case = title_case
-    for clause in clauses:
+    counts = [0] * 5    # words per _case_class
+    read: list[tuple[list[Token], list[_Word]]] = []
+    for clause in tokenize_clauses(text):
         first = clause[0]
         if first.kind == "hashtag":
             _hashtag(first, doc)
             continue
         if first.kind != "word":
             continue
-        words = [_word(t.text, language, shouting) for t in clause]
+        words = _words(clause, language, False)
+        for w in words:
+            counts[w.case] += 1
+        read.append((clause, words))
+    title_case, shouting = _casing(counts, headline)
+    doc.title_case = title_case
+    for clause, words in read:
+        if shouting:    # capitals say nothing: no acronyms either
+            words = _words(clause, language, True)
         for toks, ws in _without_boilerplate_phrases(clause, words):
             doc.clauses.append((toks, ws))
             if shouting:
@@ -273,14 +373,8 @@ def _read(text: str, language: str | None, *, headline: bool) -> _Doc:
     return doc
 
 
-def _casing(clauses: list[list[Token]], language: str | None,
-            headline: bool) -> tuple[bool, bool]:
-    """(title case, shouting) for a text."""
-    counts = [0] * 5
-    for clause in clauses:
-        for tok in clause:
-            if tok.kind == "word":
-                counts[_case_class(tok.text, language)] += 1
+def _casing(counts: list[int], headline: bool) -> tuple[bool, bool]:
+    """(title case, shouting) for a text, from its words per _case_class."""
     caps, upper, lower = counts[_ALL_CAPS], counts[_UPPER], counts[_LOWER]
     alpha = caps + counts[_IGNORED] + upper + lower
     eligible = upper + lower
@@ -294,7 +388,6 @@ def _casing(clauses: list[list[Token]], language: str | None,
     return title_case, shouting
 
 
-@lru_cache(maxsize=100_000)
 def _case_class(s: str, language: str | None) -> int:
     if not s[0].isalpha():
         return _NOT_ALPHA
@@ -317,13 +410,15 @@ def _hashtag(tok: Token, doc: _Doc) -> None:
         return
     if all(p in _STOP_ALL or _NUMERIC.fullmatch(p) for p in parts):
         return
-    doc.named.append(_Hit(tok.start, key, tok.start, tok.end, "hashtag"))
+    doc.named.append((tok.start, key, tok.start, tok.end, "hashtag"))
 
 
 def _without_boilerplate_phrases(
     toks: list[Token], words: list[_Word],
 ) -> list[tuple[list[Token], list[_Word]]]:
     """Split a clause around multi-word boilerplate ("baca juga", "hari ini")."""
+    if not any([w.opens for w in words]):
+        return [(toks, words)]
     cuts: list[tuple[int, int]] = []
     i = 0
     while i < len(words):
@@ -396,7 +491,7 @@ def _title_case_names(toks: list[Token], ws: list[_Word], doc: _Doc) -> None:
 
 def _add_name(toks: list[Token], ws: list[_Word], i: int, j: int, doc: _Doc) -> None:
     parts = [w.key for w in ws[i:j + 1]]
-    doc.named.append(_Hit(toks[i].start, " ".join(parts), toks[i].start, toks[j].end, "name"))
+    doc.named.append((toks[i].start, " ".join(parts), toks[i].start, toks[j].end, "name"))
     doc.names.append(parts)
 
 
@@ -408,38 +503,41 @@ def _phrases(doc: _Doc, seen: set[str], budget: int, promoted: set[str]) -> list
     out: list[_Hit] = []
     for toks, ws in doc.clauses:
         n = len(ws)
+        keys = [w.key for w in ws]
+        # "Polisi mengungkap" is a headline cut before its object: a phrase does not end on
+        # an affixed verb. Numbers end one when they are an edition ("iPhone 17").
+        ends = [w.ends or w.edition and _edition_ends(ws, j) for j, w in enumerate(ws)]
         for i in range(n):
             first = ws[i]
             if not first.content:
                 continue
             pos = toks[i].start
-            key = first.key
+            key = keys[i]
+            if first.single:
+                if key not in seen:
+                    if budget <= 0:
+                        return out
+                    seen.add(key)
+                    budget -= 1
+                out.append((pos, key, pos, toks[i].end, "name" if key in promoted else "phrase"))
             versus = False
-            for j in range(i, min(i + MAX_PHRASE_WORDS + 1, n)):
-                w = ws[j]
-                if j > i:
-                    # One word more for matches, so both sides keep two words:
-                    # "timnas indonesia vs arab saudi".
-                    if j == i + MAX_PHRASE_WORDS and not versus:
-                        break
-                    versus = versus or w.key in _VERSUS
-                    key = f"{key} {w.key}"
-                    # "Polisi mengungkap" is a headline cut before its object: a phrase
-                    # does not end on an affixed verb.
-                    if not (w.content and not w.verb or w.edition and _edition_ends(ws, j)):
-                        continue
-                elif len(key) < 4 and not first.short_ok or first.common:
-                    # A single ordinary word ("Bank", "polisi", "ditangkap", "delapan")
-                    # recurs by chance on small feeds and names no story: the phrases
-                    # around it do ("Bank Mandiri", "kuota haji"). Names stay ("Ponorogo").
+            for j in range(i + 1, min(i + MAX_PHRASE_WORDS + 1, n)):
+                # One word more for matches, so both sides keep two words:
+                # "timnas indonesia vs arab saudi".
+                if j == i + MAX_PHRASE_WORDS and not versus:
+                    break
+                word = keys[j]
+                if word in _VERSUS:
+                    versus = True
+                key = f"{key} {word}"
+                if not ends[j]:
                     continue
                 if key not in seen:
                     if budget <= 0:
                         return out
                     seen.add(key)
                     budget -= 1
-                out.append(_Hit(pos, key, pos, toks[j].end,
-                                "name" if key in promoted else "phrase"))
+                out.append((pos, key, pos, toks[j].end, "name" if key in promoted else "phrase"))
     return out
 
 

@@ -41,6 +41,8 @@ _SCAN = re.compile(
 # quotation, or a headline after a dateline dash or a "|" site suffix.
 _SENTENCE_END = frozenset(".!?…:;\"“”'‘’«»|-–—")
 _VERSUS = frozenset({"vs", "v"})
+# One of these after a plain word is a clause break of its own (see tokenize_clauses).
+_TRAILING = frozenset(",.;:!?")
 
 # CamelCase pieces of a hashtag: "KPKTangkap" -> KPK, Tangkap; "Harbolnas1212" -> Harbolnas, 1212.
 _HASHTAG_PART = re.compile(r"\d+|[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[^\W\d_]+")
@@ -54,6 +56,10 @@ class Token(NamedTuple):
     end: int
     kind: str                     # 'word' (includes numbers) | 'hashtag' | 'mention'
     sentence_start: bool = False  # first token of the text or of a sentence
+
+
+# Token(...) runs NamedTuple's Python-level __new__: building the tuple directly costs a third.
+_new = tuple.__new__
 
 
 def tokenize(text: str) -> list[str]:
@@ -74,30 +80,60 @@ def tokenize_clauses(text: str) -> list[list[Token]]:
     phrases are never built across them. Hashtags and mentions stand alone as
     one-token clauses. "vs." does not end a clause.
     """
+    # Scanning every character with the full pattern cost half of topic extraction. No token
+    # crosses whitespace, so the text is cut on it first (in C) and the pattern only runs on
+    # the pieces that are not a plain word, or a plain word and one punctuation mark: about
+    # one in six in news text. The result is the same as scanning the whole text.
     clauses: list[list[Token]] = []
     current: list[Token] = []
     sentence_start = True
-    for m in _SCAN.finditer(text):
-        kind = m.lastgroup
-        value = m.group()
-        if kind == "word":
-            current.append(Token(value, m.start(), m.end(), "word", sentence_start))
+    pos = 0
+    find = text.find
+    for chunk in text.split():
+        start = find(chunk, pos)
+        pos = start + len(chunk)
+        if chunk.isalpha() or chunk.isalnum() and chunk[0] not in "rRiIuU":   # _plain, inlined
+            current.append(_new(Token, (chunk, start, pos, "word", sentence_start)))
             sentence_start = False
             continue
-        if kind == "brk":
-            if value == "." and current and current[-1].text.lower() in _VERSUS:
+        mark = chunk[-1]
+        word = chunk[:-1]
+        if mark in _TRAILING and _plain(word):
+            current.append(_new(Token, (word, start, pos - 1, "word", sentence_start)))
+            sentence_start = False
+            if mark == "." and word.lower() in _VERSUS:
                 continue
-            if any(c in _SENTENCE_END for c in value):
-                sentence_start = True
-        if current:
+            sentence_start = mark in _SENTENCE_END
             clauses.append(current)
             current = []
-        if kind == "tag" or kind == "mention":
-            clauses.append([Token(value, m.start(), m.end(),
-                                  "hashtag" if kind == "tag" else "mention", sentence_start)])
+            continue
+        for m in _SCAN.finditer(text, start, pos):
+            kind = m.lastgroup
+            value = m.group()
+            if kind == "word":
+                current.append(Token(value, m.start(), m.end(), "word", sentence_start))
+                sentence_start = False
+                continue
+            if kind == "brk":
+                if value == "." and current and current[-1].text.lower() in _VERSUS:
+                    continue
+                if any(c in _SENTENCE_END for c in value):
+                    sentence_start = True
+            if current:
+                clauses.append(current)
+                current = []
+            if kind == "tag" or kind == "mention":
+                clauses.append([Token(value, m.start(), m.end(),
+                                      "hashtag" if kind == "tag" else "mention", sentence_start)])
     if current:
         clauses.append(current)
     return clauses
+
+
+def _plain(chunk: str) -> bool:
+    """Whether a whitespace-free piece of text is exactly one word token for _SCAN: letters
+    only, or letters and digits that do not open with a currency ("Rp100" is two tokens)."""
+    return chunk.isalpha() or chunk.isalnum() and chunk[0] not in "rRiIuU"
 
 
 def split_hashtag(tag: str) -> list[str]:
