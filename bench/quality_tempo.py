@@ -116,8 +116,7 @@ def stories_as_of(con, as_of: datetime, settings: SignalSettings, top: int):  # 
     rows = sql.window_stats(con, as_of, recent=settings.recent,
                             baseline_days=settings.baseline_days, min_items=settings.min_items,
                             min_events=settings.min_events, buckets=settings.buckets)
-    signals = sorted(compute_signals(rows, as_of, settings), key=lambda s: (-s.trend, s.key))
-    head = signals[:400]
+    head = compute_signals(rows, as_of, settings).top(400)
     items: dict[str, set[str]] = {s.key: set() for s in head}
     for topic, item, *_ in sql.topic_stories(con, list(items), as_of - settings.recent * 2,
                                              as_of, 40):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from trends.alerts import ALERT_EVENT, run_alerts
@@ -64,7 +65,7 @@ def score_run(con: duckdb.DuckDBPyConnection, as_of: datetime, topics: list[dict
     if any("spike" in r for r in rows):
         for r in rows:
             r.setdefault("spike", None)
-    topics_sql.save_signals(con, as_of, rows, as_of)
+    topics_sql.save_signals(con, as_of, pa.Table.from_pylist(rows), as_of)
     for client in {t["client_id"] for t in topics}:
         topics_sql.save_client_scores(con, as_of, client, [
             {k: v for k, v in t.items() if not k.startswith("_")}

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from trends.config import ClientConfig
 from trends.models import Story
 from trends.relevance import TopicContext, count_matches, score_topic, select_topics
-from trends.signals import TopicSignal, compute_signals, trend_state
+from trends.signals import TopicSignal, compute_signals, trend_state, window_stats_table
 
 NOW = datetime(2026, 11, 22, 8, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -32,12 +32,12 @@ def test_states_follow_the_shape_of_the_curve() -> None:
 
 
 def test_a_rising_topic_outranks_a_steady_one_of_the_same_size() -> None:
-    signals = compute_signals([
+    signals = compute_signals(window_stats_table([
         row("harbolnas", recent=12, last_half=9, baseline_total=3, first_seen=NOW - 5 * DAY,
             breadth=4),
         row("harga beras", recent=12, last_half=6, baseline_total=72, first_seen=NOW - 30 * DAY,
             breadth=4),
-    ], NOW)
+    ]), NOW).top()
     by = {s.key: s for s in signals}
     assert by["harbolnas"].state == "rising" and by["harga beras"].state == "fading"
     assert by["harbolnas"].velocity > 5 > by["harga beras"].velocity

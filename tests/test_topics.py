@@ -251,8 +251,10 @@ def test_parallel_extraction_stores_the_same_mentions(tmp_path: Path, monkeypatc
     titles = ["Harga Emas Antam Naik Lagi", "Timnas Indonesia vs Arab Saudi Malam Ini",
               "KAI Tambah Kereta Mudik Lebaran 2026", "#Harbolnas1212 diskon gede bgt"]
     found = {}
-    for workers in (1, 2):
-        monkeypatch.setattr(extract, "PARALLEL_MIN_ITEMS", 2)
+    # Chunks of 3 items: this process and the workers each take some (14 chunks).
+    monkeypatch.setattr(extract, "PARALLEL_MIN_ITEMS", 2)
+    monkeypatch.setattr(extract, "CHUNK_ITEMS", 3)
+    for workers in (1, 2, 3):
         with open_warehouse(tmp_path / f"w{workers}.duckdb") as con:
             for i in range(40):
                 at = datetime(2026, 11, 22, tzinfo=UTC) - timedelta(minutes=i)
@@ -261,6 +263,21 @@ def test_parallel_extraction_stores_the_same_mentions(tmp_path: Path, monkeypatc
                                VALUES (?, 's', ?, '', 'id', ?, ?)""",
                             [f"k{i}", f"{titles[i % 4]} {i}", at, at])
             assert extract.extract_pending(con, workers=workers) == 40
-            found[workers] = con.execute("""SELECT topic_key, item_key FROM mentions
-                                            ORDER BY ALL""").fetchall()
-    assert found[1] == found[2] and len(found[1]) > 80
+            found[workers] = (
+                con.execute("SELECT topic_key, item_key FROM mentions ORDER BY ALL").fetchall(),
+                con.execute("SELECT * FROM topics ORDER BY key").fetchall())
+    assert found[1] == found[2] == found[3] and len(found[1][0]) > 80
+
+
+def test_a_chunk_whose_worker_died_is_extracted_here() -> None:
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from trends import extract
+    from trends.topics import items_candidates
+
+    chunk = [("Harga Emas Antam Naik Lagi", "", "id", None)]
+    future: Future[object] = Future()
+    future.set_exception(BrokenProcessPool("killed"))
+    assert extract._result(future, chunk) == items_candidates(chunk)  # type: ignore[arg-type]
+    assert items_candidates(chunk).keys

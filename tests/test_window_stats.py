@@ -19,7 +19,7 @@ import duckdb
 import pytest
 
 from trends.extract import extract_pending
-from trends.signals import SignalSettings, compute_signals
+from trends.signals import SignalSettings, compute_signals, window_stats_table
 from warehouse import topics as sql
 from warehouse.db import open_warehouse
 
@@ -134,7 +134,7 @@ def test_window_stats_match_the_definitions_after_every_batch(
                                      min_items=min_items, min_events=min_events)
                 got = {r["key"]: r for r in sql.window_stats(
                     con, as_of, recent=recent, baseline_days=6, min_items=min_items,
-                    min_events=min_events, buckets=buckets)}
+                    min_events=min_events, buckets=buckets).to_pylist()}
                 assert got == expected, (n, as_of, recent, buckets)
     assert len(expected) > 10       # the last comparison had topics to compare
 
@@ -152,7 +152,8 @@ def test_window_stats_on_a_bucket_edge(warehouse: duckdb.DuckDBPyConnection) -> 
     extract_pending(con)
     expected = _expected(con, NOW, recent=DAY, buckets=7, min_items=1, min_events=1)
     got = {r["key"]: r for r in sql.window_stats(con, NOW, recent=DAY, baseline_days=6,
-                                                  min_items=1, min_events=1, buckets=7)}
+                                                  min_items=1, min_events=1,
+                                                  buckets=7).to_pylist()}
     assert got == expected
     # NOW - 7 days is outside the seven buckets, NOW - 1 day is yesterday, NOW - 12 h is in the
     # first half of today.
@@ -161,22 +162,25 @@ def test_window_stats_on_a_bucket_edge(warehouse: duckdb.DuckDBPyConnection) -> 
 
 
 def test_signals_do_not_depend_on_the_other_topics(warehouse: duckdb.DuckDBPyConnection) -> None:
-    # compute_signals works out each distinct shape of counts once: a topic's signal must be
-    # what it is when scored alone, except for the two figures normalized across topics.
+    # compute_signals works on all topics at once: a topic's signal must be what it is when
+    # scored alone, except for the two figures normalized across topics.
     rng = random.Random(7)
     _add_items(warehouse, rng, NOW - 8 * DAY, NOW, 700, "s")
     extract_pending(warehouse)
     s = SignalSettings()
-    rows = sql.window_stats(warehouse, NOW, recent=s.recent, baseline_days=s.baseline_days,
-                            min_items=1, min_events=1, buckets=s.buckets)
+    stats = sql.window_stats(warehouse, NOW, recent=s.recent, baseline_days=s.baseline_days,
+                             min_items=1, min_events=1, buckets=s.buckets)
+    rows = stats.to_pylist()
     assert len(rows) > 20
-    together = compute_signals(rows, NOW, s)
+    together = compute_signals(stats, NOW, s).top()
     shuffled = rows[:]
     rng.shuffle(shuffled)
-    assert sorted(map(astuple, compute_signals(shuffled, NOW, s))) == sorted(map(astuple, together))
-    for row, signal in zip(rows, together):
-        alone = compute_signals([dict(row, volume=0)], NOW, s)[0]
-        signal_without = astuple(signal)
+    assert (list(map(astuple, compute_signals(window_stats_table(shuffled), NOW, s).top()))
+            == list(map(astuple, together)))
+    by_key = {x.key: x for x in together}
+    for row in rows:
+        (alone,) = compute_signals(window_stats_table([dict(row, volume=0)]), NOW, s).top()
+        signal_without = astuple(by_key[row["key"]])
         assert astuple(alone)[:7] == signal_without[:7]                 # up to volume
         assert astuple(alone)[8:11] == signal_without[8:11]             # freshness .. state
         assert astuple(alone)[12:] == signal_without[12:]               # platforms .. series
@@ -186,4 +190,4 @@ def test_window_stats_after_a_result_read_with_fetchone(tmp_path: Path) -> None:
     # the caller's connection may hold a half-read result: DuckDB 2 refuses con.sql() then
     with open_warehouse(tmp_path / "w.duckdb") as con:
         con.execute("SELECT * FROM range(10)").fetchone()
-        assert sql.window_stats(con, NOW, recent=DAY, baseline_days=6, min_items=1) == []
+        assert sql.window_stats(con, NOW, recent=DAY, baseline_days=6, min_items=1).num_rows == 0

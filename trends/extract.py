@@ -2,63 +2,83 @@
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import duckdb
 
 from trends.bulk import many_objects
-from trends.models import Candidate
-from trends.topics import extract_candidates, topic_key
+from trends.topics import CandidateColumns, items_candidates
 from warehouse import topics as sql
 
+# Below this many pending items one process is faster than starting a worker.
+PARALLEL_MIN_ITEMS = 2_000
+CHUNK_ITEMS = 250          # the unit of work shared between this process and the workers
 
-def item_candidates(title: str, summary: str, language: str | None,
-                    extra: str | None) -> list[Candidate]:
-    """Candidates of one stored item; a trend source's query is a topic by itself."""
-    found = extract_candidates(title, summary, language)
-    if extra:
-        query = json.loads(extra).get("query")
-        if query:
-            key = topic_key(query)
-            if key:
-                found = [Candidate(key, query, "query")] + [c for c in found if c.key != key]
+def _extract_all(rows: Sequence[tuple[Any, ...]], workers: int) -> CandidateColumns:
+    texts = [(r[1], r[2], r[3], r[6]) for r in rows]
+    if workers <= 1 or len(texts) < PARALLEL_MIN_ITEMS:
+        return items_candidates(texts)
+    chunks = [texts[i:i + CHUNK_ITEMS] for i in range(0, len(texts), CHUNK_ITEMS)]
+    results: list[CandidateColumns | None] = [None] * len(chunks)
+    # forkserver, not fork: the caller holds DuckDB's threads (and maybe Prefect's), and a
+    # forked child of a threaded process can deadlock on a lock some thread held. The server
+    # preloads trends.topics alone (not duckdb, pyarrow or this module): a worker is ready in
+    # a few tenths of a second, and this process extracts meanwhile.
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["trends.topics"])
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as pool:
+        # This process takes chunks from the front, the workers from the back, two queued per
+        # worker so that none waits: each chunk is done once, by whoever reaches it first.
+        front, back = 0, len(chunks)
+        queued: dict[Future[CandidateColumns], int] = {}
+        broken = False
+
+        def refill() -> None:
+            nonlocal back, broken
+            while not broken and len(queued) < 2 * (workers - 1) and back > front:
+                try:
+                    queued[pool.submit(items_candidates, chunks[back - 1])] = back - 1
+                except BrokenProcessPool:
+                    broken = True      # this process does the rest
+                else:
+                    back -= 1
+
+        refill()
+        while front < back:
+            results[front] = items_candidates(chunks[front])
+            front += 1
+            for future in [f for f in queued if f.done()]:
+                i = queued.pop(future)
+                results[i] = _result(future, chunks[i])
+            refill()
+        for future, i in queued.items():
+            results[i] = _result(future, chunks[i])
+    found = CandidateColumns.empty()
+    for part in results:
+        assert part is not None     # every chunk was done by this process or a worker
+        found.extend(part)
     return found
 
 
-# Below this many pending items one process is faster than starting workers (~0.5 s).
-PARALLEL_MIN_ITEMS = 4_000
-
-
-def _candidate_rows(rows: Sequence[tuple[Any, ...]]) -> list[list[tuple[str, str, str]]]:
-    """(key, label, kind) of the candidates of each (title, summary, language, extra): plain
-    tuples pickle fast between processes."""
-    return [[(c.key, c.label, c.kind) for c in item_candidates(*r)] for r in rows]
-
-
-def _extract_all(rows: Sequence[tuple[Any, ...]], workers: int) -> list[list[tuple[str, str, str]]]:
-    texts = [(r[1], r[2], r[3], r[6]) for r in rows]
-    if workers <= 1 or len(rows) < PARALLEL_MIN_ITEMS:
-        return _candidate_rows(texts)
-    # forkserver, not fork: the caller holds DuckDB's threads (and maybe Prefect's), and a
-    # forked child of a threaded process can deadlock on a lock some thread held.
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["trends.extract"])
-    size = -(-len(texts) // (workers * 2))
-    chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        return [found for part in pool.map(_candidate_rows, chunks) for found in part]
+def _result(future: Future[CandidateColumns],
+            chunk: Sequence[tuple[Any, ...]]) -> CandidateColumns:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        # A worker died (killed, out of memory): extract its chunk here rather than fail.
+        return items_candidates(chunk)
 
 
 def extract_pending(con: duckdb.DuckDBPyConnection, batch: int = 20_000,
                     workers: int | None = None) -> int:
     """Extract the topics of every item that has none yet. Returns the number of items done.
-    A large backlog (a replay, a big ingest) is spread over `workers` processes (default: the
-    CPUs this process may use)."""
+    A large backlog (a replay, a big ingest) is shared with `workers - 1` processes (default:
+    the CPUs this process may use)."""
     if workers is None:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     done = 0

@@ -51,14 +51,15 @@ def score(con: duckdb.DuckDBPyConnection, config: Config, *, as_of: datetime | N
     as_of = as_of or utcnow()
     settings = settings or config.signals
     extracted = extract_pending(con)
-    rows = sql.window_stats(con, as_of, recent=settings.recent,
-                            baseline_days=settings.baseline_days, min_items=settings.min_items,
-                            min_events=settings.min_events, buckets=settings.buckets)
-    signals = sorted(compute_signals(rows, as_of, settings), key=lambda s: (-s.trend, s.key))
+    stats = sql.window_stats(con, as_of, recent=settings.recent,
+                             baseline_days=settings.baseline_days, min_items=settings.min_items,
+                             min_events=settings.min_events, buckets=settings.buckets)
+    signals = compute_signals(stats, as_of, settings)
     con.execute("BEGIN TRANSACTION")
     try:
-        sql.save_signals(con, as_of, [s.as_row() for s in signals], utcnow())
-        contexts = _contexts(con, signals[:TOP_TOPICS], as_of, settings)
+        sql.save_signals(con, as_of, signals.table, utcnow())
+        # Only the strongest become objects: clustering and relevance read their stories.
+        contexts = _contexts(con, signals.top(TOP_TOPICS), as_of, settings)
         sql.sync_clients(con, config.clients)
         report = ScoreReport(as_of=as_of, extracted=extracted, topics=len(signals))
         writer = LLMWriter.from_env()   # None unless TRENDS_LLM_BASE_URL and _MODEL are set

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, NamedTuple
 
+from trends.bulk import many_objects
 from trends.models import Candidate
 from trends.nlp.language import EN_FUNCTION_WORDS, ID_FUNCTION_WORDS
 from trends.nlp.stopwords import (
@@ -218,10 +219,11 @@ def items_candidates(items: Sequence[tuple[str, str, str | None, str | None]],
     extraction worker, which imports this module and nothing heavier."""
     counts: list[int] = []
     flat: list[tuple[str, str, str]] = []
-    for item in items:
-        found = item_candidates(*item)
-        counts.append(len(found))
-        flat.extend(found)
+    with many_objects():    # in a worker too: the collector cost it a third of its time
+        for item in items:
+            found = item_candidates(*item)
+            counts.append(len(found))
+            flat.extend(found)
     if not flat:
         return CandidateColumns(counts, [], [], [])
     keys, labels, kinds = zip(*flat)
@@ -404,13 +406,28 @@ def _case_class(s: str, language: str | None) -> int:
 
 
 def _hashtag(tok: Token, doc: _Doc) -> None:
-    parts = [_key_part(p) for p in split_hashtag(tok.text)]
+    key = _HASHTAG_KEYS.get(tok.text)
+    if key is None:
+        if len(_HASHTAG_KEYS) > _CACHE_WORDS:
+            _HASHTAG_KEYS.clear()
+        key = _HASHTAG_KEYS[tok.text] = _hashtag_key(tok.text)
+    if key:
+        doc.named.append((tok.start, key, tok.start, tok.end, "hashtag"))
+
+
+_HASHTAG_KEYS: dict[str, str] = {}     # the same few tags recur in every feed ("#fyp")
+
+
+def _hashtag_key(tag: str) -> str:
+    """The topic key of a hashtag, or "" if it names no topic (boilerplate, stopwords or
+    numbers only)."""
+    parts = [_key_part(p) for p in split_hashtag(tag)]
     key = " ".join(p for p in parts if p)
     if not key or is_boilerplate_phrase(key):
-        return
+        return ""
     if all(p in _STOP_ALL or _NUMERIC.fullmatch(p) for p in parts):
-        return
-    doc.named.append((tok.start, key, tok.start, tok.end, "hashtag"))
+        return ""
+    return key
 
 
 def _without_boilerplate_phrases(

@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import duckdb
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from trends.bulk import many_objects
 from trends.config import ClientConfig
+from trends.topics import CandidateColumns
+from trends.signals import WINDOW_STATS
 
 
 def pending_items(con: duckdb.DuckDBPyConnection, limit: int) -> list[tuple[Any, ...]]:
@@ -24,36 +28,35 @@ def pending_items(con: duckdb.DuckDBPyConnection, limit: int) -> list[tuple[Any,
 
 
 _ITEM_SCHEMA = pa.schema([("key", pa.string()), ("source", pa.string()),
-                          ("event_at", pa.timestamp("us", tz="UTC")), ("item", pa.int32())])
+                          ("event_at", pa.timestamp("us", tz="UTC"))])
 
 
 def save_mentions(con: duckdb.DuckDBPyConnection, items: Sequence[tuple[str, str, datetime]],
-                  found: Sequence[Sequence[tuple[str, str, str]]]) -> None:
+                  found: CandidateColumns) -> None:
     """Store the topics found in one batch of items and mark the items extracted, atomically.
 
-    `items` are (key, source, event_at); `found[i]` the (key, label, kind) of the candidates of
-    items[i], distinct, in reading order. A new topic takes the label and kind of its first
+    `items` are (key, source, event_at); `found` holds the candidates of each item in turn,
+    distinct per item, in reading order. A new topic takes the label and kind of its first
     mention in the batch (items in the order given); every topic's first and last seen times
     widen to the batch's mentions."""
-    # Columns, not a row per mention: 400,000 mentions after a 10,000-item ingest would cost
-    # a Python tuple and a datetime conversion each. DuckDB joins them to their items.
-    it = pa.table([*zip(*items), range(len(items))] if items else [[] for _ in _ITEM_SCHEMA],
-                  schema=_ITEM_SCHEMA)
-    n = sum(map(len, found))
-    fo = pa.table({
-        "pos": pa.array(range(n), pa.int32()),
-        "item": pa.array([i for i, cands in enumerate(found) for _ in cands], pa.int32()),
-        "topic_key": pa.array([c[0] for cands in found for c in cands], pa.string()),
-        "label": pa.array([c[1] for cands in found for c in cands], pa.string()),
-        "kind": pa.array([c[2] for cands in found for c in cands], pa.string())})
+    # One Arrow row per mention, in order, built in C: the items' columns repeated by their
+    # candidate counts. No join and no sort is left for DuckDB, and no Python object per
+    # mention (400,000 of them after a 10,000-item ingest).
+    it = pa.table([*zip(*items)] if items else [[] for _ in _ITEM_SCHEMA], schema=_ITEM_SCHEMA)
+    which = pa.array(np.repeat(np.arange(len(items), dtype=np.int32),
+                               np.asarray(found.counts, dtype=np.int64)))
+    mentions = it.take(which)
+    batch = pa.table({
+        "topic_key": pa.array(found.keys, pa.string()),
+        "item_key": mentions.column("key"), "source": mentions.column("source"),
+        "event_at": mentions.column("event_at"),
+        "label": pa.array(found.labels, pa.string()),
+        "kind": pa.array(found.kinds, pa.string()),
+        "pos": pa.array(np.arange(len(found.keys), dtype=np.int32))})
     con.register("batch_items", it)
-    con.register("batch_found", fo)
+    con.register("batch_mentions", batch)
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE batch_mentions AS
-            SELECT f.topic_key, i.key AS item_key, i.source, i.event_at, f.label, f.kind, f.pos
-            FROM batch_found f JOIN batch_items i USING (item)""")
         con.execute("""
             INSERT INTO topics
             SELECT topic_key, arg_min(label, pos), arg_min(kind, pos), min(event_at), max(event_at)
@@ -63,27 +66,26 @@ def save_mentions(con: duckdb.DuckDBPyConnection, items: Sequence[tuple[str, str
                 last_seen_at = greatest(topics.last_seen_at, excluded.last_seen_at)""")
         # A plain append (migration 0006): items are extracted once, their mentions written
         # in the transaction that sets the flag below, and an item's candidates are distinct.
-        # In the order found, i.e. by event time, so that zone maps skip old row groups.
+        # In the order found (DuckDB keeps insertion order), i.e. by event time, so that zone
+        # maps skip old row groups.
         con.execute("""INSERT INTO mentions
-                       SELECT topic_key, item_key, source, event_at FROM batch_mentions
-                       ORDER BY pos""")
+                       SELECT topic_key, item_key, source, event_at FROM batch_mentions""")
         con.execute("UPDATE items SET extracted = TRUE WHERE key IN (SELECT key FROM batch_items)")
-        con.execute("DROP TABLE batch_mentions")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     finally:
-        for name in ("batch_items", "batch_found"):
+        for name in ("batch_items", "batch_mentions"):
             con.unregister(name)
 
 
 def window_stats(con: duckdb.DuckDBPyConnection, as_of: datetime, *, recent: timedelta,
                  baseline_days: float, min_items: int, min_events: int | None = None,
-                 buckets: int | None = None) -> list[dict[str, Any]]:
+                 buckets: int | None = None) -> pa.Table:
     """Per topic with at least `min_items` items in the recent window (or `min_events` in the
     window before it: yesterday's peak is still worth a "skip"), as of `as_of` so that
-    replayed history scores as of its own day:
+    replayed history scores as of its own day, a row of trends.signals.WINDOW_STATS:
 
     recent, last_half, first_half   items in the recent window and in its two halves
     baseline_total                  items in the buckets before it
@@ -99,9 +101,9 @@ def window_stats(con: duckdb.DuckDBPyConnection, as_of: datetime, *, recent: tim
     # Every run after an ingest scores some hundred thousand candidates, so the query reads
     # each mention once where it can: the last two buckets (the busiest: today's bursts and
     # the fresh ingest) in one pass that also picks the candidates, the older buckets of the
-    # candidates only, and sources and volume from the recent window alone. Results leave
-    # through Arrow, column by column: converting a list and a TIMESTAMPTZ per row to Python
-    # objects cost more than the query itself.
+    # candidates only, and sources and volume from the recent window alone. The candidates are
+    # numbered so that the later passes group by a number, not by a topic's key; the older
+    # buckets leave as lists (bucket, count) that numpy spreads into the series.
     query = """
         WITH two AS (
             -- Decide which topics to score from the last two buckets alone: most topics of a
@@ -116,40 +118,45 @@ def window_stats(con: duckdb.DuckDBPyConnection, as_of: datetime, *, recent: tim
             HAVING (recent >= $min_items OR previous >= $min_events)
                -- a one-bucket series has no room for yesterday: only today's topics
                AND ($buckets >= 2 OR recent > 0)
+        ), candidates AS (
+            SELECT *, row_number() OVER () AS id FROM two
         ), older AS (
-            SELECT topic_key, list(b) AS bs, list(n) AS ns, sum(n) AS total
-            FROM (SELECT topic_key,
-                         (epoch_us($as_of) - epoch_us(event_at)) // $bucket_us AS b,
+            SELECT id, list(b) AS bs, list(n) AS ns
+            FROM (SELECT c.id,
+                         (epoch_us($as_of) - epoch_us(m.event_at)) // $bucket_us AS b,
                          count(*) AS n
-                  FROM mentions
-                  WHERE event_at > $lookback AND event_at <= $two_ago
-                    AND topic_key IN (SELECT topic_key FROM two)
+                  FROM mentions m JOIN candidates c USING (topic_key)
+                  WHERE m.event_at > $lookback AND m.event_at <= $two_ago
                   GROUP BY ALL)
-            GROUP BY topic_key
-        ), now AS (
-            SELECT m.topic_key, count(DISTINCT m.source) AS breadth,
-                   count(DISTINCT coalesce(s.kind, m.source)) AS platforms,
-                   sum(i.volume) AS volume
-            FROM mentions m LEFT JOIN sources s ON s.name = m.source
-            LEFT JOIN items i ON i.key = m.item_key AND i.volume IS NOT NULL
+            GROUP BY id
+        ), per_source AS (
+            -- Sources first, their kinds then: distinct counts over the few sources of each
+            -- topic cost less than over each of its mentions.
+            SELECT c.id, m.source, sum(i.volume) AS volume
+            FROM mentions m JOIN candidates c ON c.topic_key = m.topic_key AND c.recent > 0
+            -- A mention's event_at is its item's: only the recent window's items can match.
+            LEFT JOIN (SELECT key, volume FROM items
+                       WHERE event_at > $recent_start AND event_at <= $as_of
+                         AND volume IS NOT NULL) i ON i.key = m.item_key
             WHERE m.event_at > $recent_start AND m.event_at <= $as_of
-              AND m.topic_key IN (SELECT topic_key FROM two WHERE recent > 0)
-            GROUP BY m.topic_key
+            GROUP BY ALL
+        ), now AS (
+            SELECT p.id, count(*) AS breadth,
+                   count(DISTINCT coalesce(s.kind, p.source)) AS platforms,
+                   sum(p.volume) AS volume
+            FROM per_source p LEFT JOIN sources s ON s.name = p.source
+            GROUP BY p.id
         )
-        SELECT w.topic_key AS key, t.label, t.kind, w.recent::INTEGER AS recent,
-               w.last_half::INTEGER AS last_half,
-               (w.recent - w.last_half)::INTEGER AS first_half,
-               (CASE WHEN $buckets >= 2 THEN w.previous ELSE 0 END
-                + coalesce(o.total, 0))::INTEGER AS baseline_total,
-               coalesce(n.breadth, 0) AS breadth, coalesce(n.platforms, 0) AS platforms,
-               coalesce(n.volume, 0) AS volume, epoch_us(t.first_seen_at) AS first_seen_at,
-               -- dense, oldest first: bucket b is the b-th window back from as_of
-               list_transform(range($buckets - 1, -1, -1), lambda b:
-                   CASE WHEN b = 0 THEN w.recent WHEN b = 1 THEN w.previous
-                        ELSE coalesce(o.ns[list_position(o.bs, b)], 0) END)::INTEGER[]
-                   AS series
-        FROM two w JOIN topics t ON t.key = w.topic_key
-        LEFT JOIN now n USING (topic_key) LEFT JOIN older o USING (topic_key)
+        SELECT c.topic_key AS key, t.label, t.kind, c.recent::INTEGER AS recent,
+               c.last_half::INTEGER AS last_half,
+               (c.recent - c.last_half)::INTEGER AS first_half,
+               c.previous::INTEGER AS previous,
+               coalesce(n.breadth, 0)::INTEGER AS breadth,
+               coalesce(n.platforms, 0)::INTEGER AS platforms,
+               coalesce(n.volume, 0)::DOUBLE AS volume, t.first_seen_at,
+               o.bs::INTEGER[] AS bs, o.ns::INTEGER[] AS ns
+        FROM candidates c JOIN topics t ON t.key = c.topic_key
+        LEFT JOIN now n USING (id) LEFT JOIN older o USING (id)
         """
     params = {"lookback": as_of - recent * buckets, "as_of": as_of,
               "two_ago": as_of - recent * 2, "recent_start": as_of - recent,
@@ -162,29 +169,32 @@ def window_stats(con: duckdb.DuckDBPyConnection, as_of: datetime, *, recent: tim
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Arrow output on a DB-API result", UserWarning)
         tbl = con.execute(query, params).to_arrow_table()
-    names = tbl.column_names
-    with many_objects():
-        cols = [tbl.column(name).to_pylist() for name in names[:-2]]
-        cols.append([_EPOCH + timedelta(microseconds=us)
-                     for us in tbl.column("first_seen_at").to_pylist()])
-        cols.append(_flat_lists(tbl.column("series")))
-        return [dict(zip(names, row)) for row in zip(*cols)]
+    counts = _series(tbl, buckets)
+    return pa.table({
+        **{name: tbl.column(name) for name in ("key", "label", "kind", "recent", "last_half",
+                                                "first_half")},
+        "baseline_total": pa.array(counts[:, :-1].sum(axis=1), pa.int32()),
+        **{name: tbl.column(name) for name in ("breadth", "platforms", "volume")},
+        "first_seen_at": tbl.column("first_seen_at").cast(pa.timestamp("us", tz="UTC")),
+        "series": pa.ListArray.from_arrays(
+            pa.array(np.arange(0, counts.size + 1, buckets, dtype=np.int32)),
+            pa.array(counts.reshape(-1)))}, schema=WINDOW_STATS)
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _flat_lists(column: pa.ChunkedArray) -> list[list[Any]]:
-    """A list column as Python lists, converted in one pass over its values: per-row list
-    conversion costs a microsecond a row. Null lists come back empty."""
-    out: list[list[Any]] = []
-    for chunk in column.chunks:
-        offsets = chunk.offsets.to_pylist()
-        values = chunk.values.to_pylist()
-        valid = chunk.is_valid().to_pylist()
-        out.extend(values[offsets[j]:offsets[j + 1]] if valid[j] else []
-                   for j in range(len(chunk)))
-    return out
+def _series(tbl: pa.Table, buckets: int) -> npt.NDArray[np.int32]:
+    """The series of each row of window_stats' query, a rows x buckets matrix oldest first:
+    bucket b (b windows back from as_of) is column buckets - 1 - b. The query gives the last
+    two buckets as columns, the older ones as lists of bucket numbers and counts."""
+    rows = tbl.num_rows
+    counts = np.zeros((rows, buckets), np.int32)
+    counts[:, -1] = tbl.column("recent").to_numpy()
+    if buckets >= 2:
+        counts[:, -2] = tbl.column("previous").to_numpy()
+    bs, ns = tbl.column("bs").combine_chunks(), tbl.column("ns").combine_chunks()
+    # Both lists of a row have the same length, and a row without older mentions has none.
+    row = np.repeat(np.arange(rows), pc.list_value_length(bs).fill_null(0).to_numpy())
+    counts[row, buckets - 1 - pc.list_flatten(bs).to_numpy()] = pc.list_flatten(ns).to_numpy()
+    return counts
 
 
 def topic_stories(con: duckdb.DuckDBPyConnection, keys: Sequence[str], since: datetime,
@@ -223,28 +233,30 @@ def cooccurring_hashtags(con: duckdb.DuckDBPyConnection, keys: Sequence[str], si
     return out
 
 
+_SIGNAL_COLUMNS = ("topic_key", "label", "mentions", "baseline", "velocity", "breadth", "volume",
+                   "freshness", "first_seen_at", "state", "trend")
 _SIGNAL_EXTRA = ("kind", "platforms", "spike", "zscore", "peak_at", "posting_window")
 
 
-def save_signals(con: duckdb.DuckDBPyConnection, as_of: datetime, rows: Sequence[dict[str, Any]],
+def save_signals(con: duckdb.DuckDBPyConnection, as_of: datetime, signals: pa.Table,
                  finished_at: datetime) -> None:
+    """Replace the signals of the run as of `as_of` and record the run, inside the caller's
+    transaction. `signals` has topic_signals' columns but as_of (trends.signals.Signals.table
+    has them); the columns of migration 0003 are written when present, other columns ignored."""
+    # An append-only table (migration 0007): re-scoring the same as_of replaces its rows here.
     con.execute("DELETE FROM topic_signals WHERE as_of = ?", [as_of])
-    if rows:
-        cols = ["topic_key", "label", "mentions", "baseline", "velocity", "breadth", "volume",
-                "freshness", "first_seen_at", "state", "trend"]
-        # Columns of migration 0003, written when the signal carries them.
-        cols += [c for c in _SIGNAL_EXTRA if c in rows[0]]
-        tbl = pa.table({"as_of": [as_of] * len(rows), **{c: [r.get(c) for r in rows]
-                                                          for c in cols}})
-        con.register("batch_signals", tbl)
+    if signals.num_rows:
+        cols = [*_SIGNAL_COLUMNS, *(c for c in _SIGNAL_EXTRA if c in signals.column_names)]
+        con.register("batch_signals", signals.select(cols))
         try:
             con.execute(f"INSERT INTO topic_signals (as_of, {', '.join(cols)}) "
-                        f"SELECT as_of, {', '.join(cols)} FROM batch_signals")
+                        f"SELECT $as_of, {', '.join(cols)} FROM batch_signals",
+                        {"as_of": as_of})
         finally:
             con.unregister("batch_signals")
     con.execute("""INSERT INTO scoring_runs VALUES (?, ?, ?)
                    ON CONFLICT (as_of) DO UPDATE SET finished_at = excluded.finished_at,
-                       topics = excluded.topics""", [as_of, finished_at, len(rows)])
+                       topics = excluded.topics""", [as_of, finished_at, signals.num_rows])
 
 
 def save_stories(con: duckdb.DuckDBPyConnection, as_of: datetime,
