@@ -191,3 +191,25 @@ def test_window_stats_after_a_result_read_with_fetchone(tmp_path: Path) -> None:
     with open_warehouse(tmp_path / "w.duckdb") as con:
         con.execute("SELECT * FROM range(10)").fetchone()
         assert sql.window_stats(con, NOW, recent=DAY, baseline_days=6, min_items=1).num_rows == 0
+
+
+def test_topics_hold_each_key_once_with_its_first_and_last_mention(
+        warehouse: duckdb.DuckDBPyConnection) -> None:
+    # topics has no key (migration 0008): save_mentions alone keeps it one row per topic.
+    rng = random.Random(7)
+    con = warehouse
+    # Later batches bring known topics, then a replay of older days widens first_seen_at.
+    for n, (start, end, count) in enumerate([(NOW - 2 * DAY, NOW - DAY, 200),
+                                              (NOW - DAY, NOW, 200),
+                                              (NOW - 9 * DAY, NOW - 8 * DAY, 100)]):
+        _add_items(con, rng, start, end, count, f"b{n}")
+        extract_pending(con, batch=70)
+    assert con.execute("SELECT count(*) FROM topics GROUP BY key HAVING count(*) > 1"
+                       ).fetchall() == []
+    topics = con.execute("SELECT key, first_seen_at, last_seen_at FROM topics ORDER BY key"
+                         ).fetchall()
+    assert topics == con.execute("""SELECT topic_key, min(event_at), max(event_at)
+                                    FROM mentions GROUP BY topic_key ORDER BY topic_key"""
+                                 ).fetchall()
+    assert len(topics) > 50
+    assert any(first < NOW - 7 * DAY < last for _, first, last in topics)   # widened both ways

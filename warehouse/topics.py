@@ -57,13 +57,22 @@ def save_mentions(con: duckdb.DuckDBPyConnection, items: Sequence[tuple[str, str
     con.register("batch_mentions", batch)
     con.execute("BEGIN TRANSACTION")
     try:
+        # topics has no key (migration 0008): known topics widen their times, and only the
+        # keys it lacks are inserted, so that each is stored once.
         con.execute("""
-            INSERT INTO topics
-            SELECT topic_key, arg_min(label, pos), arg_min(kind, pos), min(event_at), max(event_at)
-            FROM batch_mentions GROUP BY topic_key
-            ON CONFLICT (key) DO UPDATE SET
-                first_seen_at = least(topics.first_seen_at, excluded.first_seen_at),
-                last_seen_at = greatest(topics.last_seen_at, excluded.last_seen_at)""")
+            CREATE OR REPLACE TEMP TABLE batch_topics AS
+            SELECT topic_key AS key, arg_min(label, pos) AS label, arg_min(kind, pos) AS kind,
+                   min(event_at) AS first_seen_at, max(event_at) AS last_seen_at
+            FROM batch_mentions GROUP BY topic_key""")
+        con.execute("""
+            UPDATE topics SET first_seen_at = least(topics.first_seen_at, b.first_seen_at),
+                              last_seen_at = greatest(topics.last_seen_at, b.last_seen_at)
+            FROM batch_topics b
+            WHERE topics.key = b.key AND (b.first_seen_at < topics.first_seen_at
+                                          OR b.last_seen_at > topics.last_seen_at)""")
+        con.execute("""INSERT INTO topics SELECT * FROM batch_topics b
+                       WHERE NOT EXISTS (SELECT 1 FROM topics t WHERE t.key = b.key)""")
+        con.execute("DROP TABLE batch_topics")
         # A plain append (migration 0006): items are extracted once, their mentions written
         # in the transaction that sets the flag below, and an item's candidates are distinct.
         # In the order found (DuckDB keeps insertion order), i.e. by event time, so that zone
