@@ -23,6 +23,7 @@ from trends.nlp import (
     tokenize_clauses,
 )
 from trends.nlp.slang import SLANG_ID
+from trends.nlp.stem import learn_roots, take_learned_roots
 from trends.nlp.tokenize import _SCAN, _SENTENCE_END, Token
 
 
@@ -229,12 +230,14 @@ def test_stem(word: str, root: str) -> None:
     assert stem(word) == root
 
 
-def test_stem_is_cached() -> None:
-    stem("perusahaan")
-    before = stem.cache_info().hits
-    stem("perusahaan")
-    assert stem.cache_info().hits == before + 1
-    assert stem.cache_info().maxsize is not None and stem.cache_info().maxsize >= 100_000
+def test_stem_remembers_roots_and_hands_over_the_new_ones() -> None:
+    take_learned_roots()
+    assert stem("Perusahaannya") == "usaha"
+    assert take_learned_roots() == {"perusahaannya": "usaha"}
+    assert stem("perusahaannya") == "usaha" and take_learned_roots() == {}   # remembered
+    # Roots learned elsewhere are taken as given: nothing is stemmed again.
+    learn_roots({"xqzpenjualan": "jual"})
+    assert stem("XQZpenjualan") == "jual" and take_learned_roots() == {}
 
 
 def test_match_form() -> None:

@@ -279,5 +279,49 @@ def test_a_chunk_whose_worker_died_is_extracted_here() -> None:
     chunk = [("Harga Emas Antam Naik Lagi", "", "id", None)]
     future: Future[object] = Future()
     future.set_exception(BrokenProcessPool("killed"))
-    assert extract._result(future, chunk) == items_candidates(chunk)  # type: ignore[arg-type]
+    learned: dict[str, str] = {}
+    assert extract._result(future, chunk, learned) == items_candidates(chunk)  # type: ignore[arg-type]
     assert items_candidates(chunk).keys
+
+
+def test_word_roots_are_stored_and_reach_every_worker(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    from trends import extract
+    from warehouse.db import open_warehouse
+
+    monkeypatch.setattr(extract, "PARALLEL_MIN_ITEMS", 2)
+    monkeypatch.setattr(extract, "CHUNK_ITEMS", 2)
+    at = datetime(2026, 11, 22, tzinfo=UTC)
+
+    def add(con, tag: str, title: str, last: str = "") -> None:  # type: ignore[no-untyped-def]
+        for i in range(12):
+            con.execute("""INSERT INTO items (key, source, title, summary, language,
+                                              fetched_at, event_at)
+                           VALUES (?, 's', ?, '', 'id', ?, ?)""",
+                        [f"{tag}{i}", f"{last if i >= 10 and last else title} {i}", at,
+                         at + timedelta(minutes=i)])
+
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        # Roots computed during extraction, here or in a worker, are stored once each (words
+        # no other test stems: this process may know the others already). The newest items
+        # make the last chunk, which the worker takes first: only it meets "kepemimpinannya".
+        add(con, "a", "Keberangkatannya tertunda lagi", last="Kepemimpinannya diuji")
+        assert extract.extract_pending(con, workers=2) == 12
+        roots = dict(con.execute("SELECT word, root FROM word_roots").fetchall())
+        assert roots["keberangkatannya"] == "berangkat"
+        assert roots["kepemimpinannya"] == "pimpin"
+        assert con.execute("SELECT count(*) - count(DISTINCT word) FROM word_roots"
+                           ).fetchone() == (0,)
+        # A stored root is used as given, in this process and in every worker: with
+        # "makan" as its root, an unknown word becomes an ordinary one, never a topic alone.
+        con.execute("INSERT INTO word_roots VALUES ('zqxmakanan', 'makan')")
+        add(con, "b", "Zqxmakanan")
+        assert extract.extract_pending(con, workers=2) == 12
+        alone = con.execute("SELECT count(*) FROM mentions WHERE topic_key = 'zqxmakanan'"
+                            ).fetchone()
+        assert alone == (0,)
+        add(con, "c", "Zqxminuman")     # no root stored: a name-like word, a topic alone
+        assert extract.extract_pending(con, workers=2) == 12
+        assert con.execute("SELECT count(*) FROM mentions WHERE topic_key = 'zqxminuman'"
+                           ).fetchone() == (12,)

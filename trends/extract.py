@@ -12,17 +12,21 @@ from typing import Any
 import duckdb
 
 from trends.bulk import many_objects
-from trends.topics import CandidateColumns, items_candidates
+from trends.nlp.stem import known_roots, learn_roots, take_learned_roots
+from trends.topics import CandidateColumns, candidates_and_roots, items_candidates
 from warehouse import topics as sql
 
 # Below this many pending items one process is faster than starting a worker.
 PARALLEL_MIN_ITEMS = 2_000
 CHUNK_ITEMS = 250          # the unit of work shared between this process and the workers
 
-def _extract_all(rows: Sequence[tuple[Any, ...]], workers: int) -> CandidateColumns:
+def _extract_all(rows: Sequence[tuple[Any, ...]],
+                 workers: int) -> tuple[CandidateColumns, dict[str, str]]:
+    """The candidates of the rows (pending_items'), and the word roots that had to be
+    computed for them (by this process or a worker) and are to be stored."""
     texts = [(r[1], r[2], r[3], r[6]) for r in rows]
     if workers <= 1 or len(texts) < PARALLEL_MIN_ITEMS:
-        return items_candidates(texts)
+        return items_candidates(texts), take_learned_roots()
     chunks = [texts[i:i + CHUNK_ITEMS] for i in range(0, len(texts), CHUNK_ITEMS)]
     results: list[CandidateColumns | None] = [None] * len(chunks)
     # forkserver, not fork: the caller holds DuckDB's threads (and maybe Prefect's), and a
@@ -31,18 +35,21 @@ def _extract_all(rows: Sequence[tuple[Any, ...]], workers: int) -> CandidateColu
     # a few tenths of a second, and this process extracts meanwhile.
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["trends.topics"])
-    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as pool:
+    learned: dict[str, str] = {}
+    # Workers start knowing every root this process knows (see trends.nlp.stem).
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx, initializer=learn_roots,
+                             initargs=(known_roots(),)) as pool:
         # This process takes chunks from the front, the workers from the back, two queued per
         # worker so that none waits: each chunk is done once, by whoever reaches it first.
         front, back = 0, len(chunks)
-        queued: dict[Future[CandidateColumns], int] = {}
+        queued: dict[Future[tuple[CandidateColumns, dict[str, str]]], int] = {}
         broken = False
 
         def refill() -> None:
             nonlocal back, broken
             while not broken and len(queued) < 2 * (workers - 1) and back > front:
                 try:
-                    queued[pool.submit(items_candidates, chunks[back - 1])] = back - 1
+                    queued[pool.submit(candidates_and_roots, chunks[back - 1])] = back - 1
                 except BrokenProcessPool:
                     broken = True      # this process does the rest
                 else:
@@ -54,24 +61,32 @@ def _extract_all(rows: Sequence[tuple[Any, ...]], workers: int) -> CandidateColu
             front += 1
             for future in [f for f in queued if f.done()]:
                 i = queued.pop(future)
-                results[i] = _result(future, chunks[i])
+                results[i] = _result(future, chunks[i], learned)
             refill()
         for future, i in queued.items():
-            results[i] = _result(future, chunks[i])
+            results[i] = _result(future, chunks[i], learned)
     found = CandidateColumns.empty()
     for part in results:
         assert part is not None     # every chunk was done by this process or a worker
         found.extend(part)
-    return found
+    learned.update(take_learned_roots())
+    return found, learned
 
 
-def _result(future: Future[CandidateColumns],
-            chunk: Sequence[tuple[Any, ...]]) -> CandidateColumns:
+def _result(future: Future[tuple[CandidateColumns, dict[str, str]]],
+            chunk: Sequence[tuple[Any, ...]], learned: dict[str, str]) -> CandidateColumns:
     try:
-        return future.result()
+        found, roots = future.result()
     except BrokenProcessPool:
         # A worker died (killed, out of memory): extract its chunk here rather than fail.
         return items_candidates(chunk)
+    learned.update(roots)
+    return found
+
+
+def default_workers() -> int:
+    """The CPUs this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
 
 
 def extract_pending(con: duckdb.DuckDBPyConnection, batch: int = 20_000,
@@ -80,11 +95,14 @@ def extract_pending(con: duckdb.DuckDBPyConnection, batch: int = 20_000,
     A large backlog (a replay, a big ingest) is shared with `workers - 1` processes (default:
     the CPUs this process may use)."""
     if workers is None:
-        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        workers = default_workers()
     done = 0
     while rows := sql.pending_items(con, batch):
+        if not done:
+            learn_roots(sql.word_roots(con))    # each word is stemmed once, ever
         with many_objects():
-            found = _extract_all(rows, workers)
+            found, learned = _extract_all(rows, workers)
             sql.save_mentions(con, [(r[0], r[4], r[5]) for r in rows], found)
+        sql.save_word_roots(con, learned)
         done += len(rows)
     return done

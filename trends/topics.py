@@ -45,10 +45,10 @@ from trends.nlp.stopwords import (
     TOO_BROAD,
     is_boilerplate_phrase,
 )
-from trends.nlp.stem import is_common_word, stem
+from trends.nlp.stem import is_common_word, stem, take_learned_roots
 from trends.nlp.tokenize import Token, mention_name, split_hashtag, tokenize, tokenize_clauses
 
-__all__ = ["MAX_CANDIDATES", "CandidateColumns", "candidate_tuples", "extract_candidates", "item_candidates",
+__all__ = ["MAX_CANDIDATES", "CandidateColumns", "candidate_tuples", "candidates_and_roots", "extract_candidates", "item_candidates",
            "items_candidates", "topic_key"]
 
 MAX_CANDIDATES = 40     # per item: bounds storage, and the tail is the least useful
@@ -228,6 +228,13 @@ def items_candidates(items: Sequence[tuple[str, str, str | None, str | None]],
         return CandidateColumns(counts, [], [], [])
     keys, labels, kinds = zip(*flat)
     return CandidateColumns(counts, list(keys), list(labels), list(kinds))
+
+
+def candidates_and_roots(items: Sequence[tuple[str, str, str | None, str | None]],
+                         ) -> tuple[CandidateColumns, dict[str, str]]:
+    """`items_candidates` in a worker, with the word roots it had to compute: the parent
+    stores them, so that no process stems those words again."""
+    return items_candidates(items), take_learned_roots()
 
 
 _POS = itemgetter(0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -25,6 +25,23 @@ def pending_items(con: duckdb.DuckDBPyConnection, limit: int) -> list[tuple[Any,
     return con.execute("""
         SELECT key, title, summary, language, source, event_at, extra FROM items
         WHERE NOT extracted ORDER BY event_at LIMIT ?""", [limit]).fetchall()
+
+
+def word_roots(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Every word's root found so far (migration 0009)."""
+    return dict(con.execute("SELECT word, root FROM word_roots").fetchall())
+
+
+def save_word_roots(con: duckdb.DuckDBPyConnection, roots: Mapping[str, str]) -> None:
+    """Add the words the table lacks."""
+    if not roots:
+        return
+    con.register("new_roots", pa.table({"word": list(roots), "root": list(roots.values())}))
+    try:
+        con.execute("""INSERT INTO word_roots SELECT * FROM new_roots n
+                       WHERE NOT EXISTS (SELECT 1 FROM word_roots w WHERE w.word = n.word)""")
+    finally:
+        con.unregister("new_roots")
 
 
 _ITEM_SCHEMA = pa.schema([("key", pa.string()), ("source", pa.string()),
