@@ -147,11 +147,12 @@ def incremental(db: Path, new: int) -> dict[str, float]:
             cpus.append(_cpu_s())
 
         rows = sql.pending_items(con, new)
-        found = _extract_all(rows, default_workers())
+        found, roots = _extract_all(rows, default_workers())
         lap()
         _stop_forkserver()   # not timed: its exit adds its workers' CPU to ours
         times[-1], cpus[-1] = time.perf_counter(), _cpu_s()
         sql.save_mentions(con, [(r[0], r[4], r[5]) for r in rows], found)
+        sql.save_word_roots(con, roots)
         lap()
         stats = sql.window_stats(con, now, recent=s.recent, baseline_days=s.baseline_days,
                                  min_items=s.min_items, min_events=s.min_events,

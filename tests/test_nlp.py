@@ -24,7 +24,7 @@ from trends.nlp import (
 )
 from trends.nlp.slang import SLANG_ID
 from trends.nlp.stem import learn_roots, take_learned_roots
-from trends.nlp.tokenize import _SCAN, _SENTENCE_END, Token
+from trends.nlp.tokenize import Token, _scan
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -70,28 +70,10 @@ def test_quotes_end_clauses_but_inner_apostrophes_do_not() -> None:
 
 
 def _clauses_by_full_scan(text: str) -> list[list[Token]]:
-    """The tokenizer as it was before its whitespace fast path: `_SCAN` over the whole text.
-    The oracle for test_clauses_equal_a_full_scan."""
+    """The whole text through the full pattern, as tokenize_clauses did before its whitespace
+    fast path: the oracle for test_clauses_equal_a_full_scan."""
     clauses: list[list[Token]] = []
-    current: list[Token] = []
-    sentence_start = True
-    for m in _SCAN.finditer(text):
-        kind, value = m.lastgroup, m.group()
-        if kind == "word":
-            current.append(Token(value, m.start(), m.end(), "word", sentence_start))
-            sentence_start = False
-            continue
-        if kind == "brk":
-            if value == "." and current and current[-1].text.lower() in ("vs", "v"):
-                continue
-            if any(c in _SENTENCE_END for c in value):
-                sentence_start = True
-        if current:
-            clauses.append(current)
-            current = []
-        if kind in ("tag", "mention"):
-            clauses.append([Token(value, m.start(), m.end(),
-                                  "hashtag" if kind == "tag" else "mention", sentence_start)])
+    current, _ = _scan(text, 0, len(text), clauses, [], True)
     if current:
         clauses.append(current)
     return clauses

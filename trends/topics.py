@@ -537,25 +537,22 @@ def _phrases(doc: _Doc, seen: set[str], budget: int, promoted: set[str]) -> list
                 continue
             pos = toks[i].start
             key = keys[i]
-            if first.single:
-                if key not in seen:
-                    if budget <= 0:
-                        return out
-                    seen.add(key)
-                    budget -= 1
-                out.append((pos, key, pos, toks[i].end, "name" if key in promoted else "phrase"))
             versus = False
-            for j in range(i + 1, min(i + MAX_PHRASE_WORDS + 1, n)):
-                # One word more for matches, so both sides keep two words:
-                # "timnas indonesia vs arab saudi".
-                if j == i + MAX_PHRASE_WORDS and not versus:
-                    break
-                word = keys[j]
-                if word in _VERSUS:
-                    versus = True
-                key = f"{key} {word}"
-                if not ends[j]:
-                    continue
+            for j in range(i, min(i + MAX_PHRASE_WORDS + 1, n)):
+                if j == i:
+                    if not first.single:
+                        continue
+                else:
+                    # One word more for matches, so both sides keep two words:
+                    # "timnas indonesia vs arab saudi".
+                    if j == i + MAX_PHRASE_WORDS and not versus:
+                        break
+                    word = keys[j]
+                    if word in _VERSUS:
+                        versus = True
+                    key = f"{key} {word}"
+                    if not ends[j]:
+                        continue
                 if key not in seen:
                     if budget <= 0:
                         return out

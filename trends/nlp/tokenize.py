@@ -107,27 +107,35 @@ def tokenize_clauses(text: str) -> list[list[Token]]:
             clauses.append(current)
             current = []
             continue
-        for m in _SCAN.finditer(text, start, pos):
-            kind = m.lastgroup
-            value = m.group()
-            if kind == "word":
-                current.append(Token(value, m.start(), m.end(), "word", sentence_start))
-                sentence_start = False
-                continue
-            if kind == "brk":
-                if value == "." and current and current[-1].text.lower() in _VERSUS:
-                    continue
-                if any(c in _SENTENCE_END for c in value):
-                    sentence_start = True
-            if current:
-                clauses.append(current)
-                current = []
-            if kind == "tag" or kind == "mention":
-                clauses.append([Token(value, m.start(), m.end(),
-                                      "hashtag" if kind == "tag" else "mention", sentence_start)])
+        current, sentence_start = _scan(text, start, pos, clauses, current, sentence_start)
     if current:
         clauses.append(current)
     return clauses
+
+
+def _scan(text: str, start: int, end: int, clauses: list[list[Token]], current: list[Token],
+          sentence_start: bool) -> tuple[list[Token], bool]:
+    """Scan text[start:end] with the full pattern, adding to `clauses` the clauses it ends.
+    Returns the clause still open and whether the next word starts a sentence."""
+    for m in _SCAN.finditer(text, start, end):
+        kind = m.lastgroup
+        value = m.group()
+        if kind == "word":
+            current.append(Token(value, m.start(), m.end(), "word", sentence_start))
+            sentence_start = False
+            continue
+        if kind == "brk":
+            if value == "." and current and current[-1].text.lower() in _VERSUS:
+                continue
+            if any(c in _SENTENCE_END for c in value):
+                sentence_start = True
+        if current:
+            clauses.append(current)
+            current = []
+        if kind == "tag" or kind == "mention":
+            clauses.append([Token(value, m.start(), m.end(),
+                                  "hashtag" if kind == "tag" else "mention", sentence_start)])
+    return current, sentence_start
 
 
 def _plain(chunk: str) -> bool:
