@@ -2,7 +2,7 @@
 incremental update after an ingest of 10,000 new items.
 
     python bench/bench_signals.py [--items 1000000] [--days 30] [--mentions 26] [--new 10000]
-                                  [--db PATH] [--keep]
+                                  [--db PATH] [--keep] [--text synthetic|tempo|both]
 
 1. generate: items and their mentions are written straight into a fresh warehouse with DuckDB's
    own generators (`range`, `random`): `--mentions` topics per item (tempo.co items average
@@ -11,16 +11,20 @@ incremental update after an ingest of 10,000 new items.
 2. full: in a fresh process, window_stats (DuckDB) + compute_signals (numpy) as of the end of
    the corpus, as the score stage runs them. Timed, peak RSS of that process measured with
    resource.getrusage.
-3. incremental: in a fresh process, on a copy of the generated warehouse, 10,000 new items with
-   realistic text (bench_topics' generator, about 40 candidates each) are stored as an ingest
-   would (not timed), then what the score stage does with them as of an hour after the corpus
-   ends, each part timed: the text analysis (topic extraction of the pending items, in this
-   process and one forkserver worker, the worker's start included), storing their mentions
-   (save_mentions), the signals (window_stats + compute_signals) and storing them
-   (save_signals, in a transaction as score runs it). These are extract_pending's steps,
+3. incremental: in a fresh process, on a copy of the generated warehouse, 10,000 new items are
+   stored as an ingest would (not timed), then what the score stage does with them as of an
+   hour after the corpus ends, each part timed: the text analysis (topic extraction of the
+   pending items, in this process and one forkserver worker, the worker's start included),
+   storing their mentions (save_mentions), the signals (window_stats + compute_signals) and
+   storing them (save_signals, in a transaction as score runs it); extract_pending's steps,
    called one by one so that each is timed. Two sums are printed: the update of the trend
    signals once the new items' topics are known (the target; the text analysis has its own
    figure, bench_topics.py), and the whole of it.
+   The new items' text (--text): bench_topics' generator (58 words and ~40 topics an item,
+   the cap: a stress case) and tempo.co's archive as ingest stores it (real news, ~23 topics an
+   item, 6,134 distinct articles taken in turn; needs ../shared/fixtures). Each runs twice: on
+   first contact with its words, and on a later day, when the warehouse has their roots
+   (word_roots) from the first run, as one in use would.
    The generated warehouse is kept as <db>.base; --keep reuses it.
 
 CPU seconds are printed beside wall times (the machine may be shared): this process, DuckDB's
@@ -49,6 +53,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 END = datetime(2026, 11, 22, 5, tzinfo=UTC)
 VOCABULARY = 2_000_000
+TEMPO = ROOT.parent / "shared" / "fixtures" / "real" / "tempo"
 
 
 def generate(db: Path, items: int, days: int, mentions: int) -> None:
@@ -119,18 +124,40 @@ def full(db: Path) -> dict[str, float]:
             "states": states}  # type: ignore[dict-item]
 
 
-def incremental(db: Path, new: int) -> dict[str, float]:
+def tempo_texts(count: int) -> list[tuple[str, str]]:
+    """(title, summary) of the tempo.co archive's distinct articles as ingest stores them,
+    taken in turn until `count`: real Indonesian news, ~26 topics an article."""
+    import feedparser
+
+    from trends.config import SourceConfig
+    from trends.sources.rss import entry_to_item
+
+    source = SourceConfig(name="tempo", kind="rss", url="https://www.tempo.co/rss")
+    seen: dict[tuple[str, str], None] = {}
+    for path in sorted(TEMPO.rglob("*.xml")):
+        for entry in feedparser.parse(path.read_bytes()).entries:
+            item = entry_to_item(entry, source=source, language="id")
+            seen.setdefault((item.title, item.summary), None)
+    if not seen:
+        raise SystemExit(f"no tempo.co snapshots in {TEMPO}: use --text synthetic")
+    texts = list(seen)
+    return [texts[i % len(texts)] for i in range(count)]
+
+
+def incremental(db: Path, new: int, text: str) -> dict[str, float]:
     from bench_topics import make_items
 
     from trends.extract import _extract_all, default_workers
+    from trends.nlp.stem import learn_roots
     from trends.signals import SignalSettings, compute_signals
     from warehouse import topics as sql
     from warehouse.db import open_warehouse
 
     s = SignalSettings()
     now = END + timedelta(hours=1)
-    texts = make_items(new, 20261122)
+    texts = make_items(new, 20261122) if text == "synthetic" else tempo_texts(new)
     with open_warehouse(db) as con:
+        roots_known = con.execute("SELECT count(*) FROM word_roots").fetchone()[0]
         con.execute("""
             INSERT INTO items (key, source, url, title, summary, language, fetched_at, event_at)
             SELECT 'new-' || i, 'source ' || (i % 60), 'https://n.example/' || i, t.title,
@@ -146,7 +173,9 @@ def incremental(db: Path, new: int) -> dict[str, float]:
             times.append(time.perf_counter())
             cpus.append(_cpu_s())
 
+        # extract_pending's steps, one by one.
         rows = sql.pending_items(con, new)
+        learn_roots(sql.word_roots(con))
         found, roots = _extract_all(rows, default_workers())
         lap()
         _stop_forkserver()   # not timed: its exit adds its workers' CPU to ours
@@ -168,7 +197,8 @@ def incremental(db: Path, new: int) -> dict[str, float]:
         assert not sql.pending_items(con, 1)
     steps = ("extract", "save_mentions", "window_stats", "compute_signals", "save_signals")
     out: dict[str, float] = {"extracted": len(rows), "topics": len(signals), "load": load,
-                             "rss_mb": _peak_rss_mb()}
+                             "rss_mb": _peak_rss_mb(), "candidates": len(found.keys) / len(rows),
+                             "roots_known": roots_known}
     for i, step in enumerate(steps):
         out[f"{step}_s"] = times[i + 1] - times[i]
         out[f"{step}_cpu_s"] = cpus[i + 1] - cpus[i]
@@ -218,6 +248,36 @@ def _child(step: str, db: Path, *extra: str) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+def _stored_roots(db: Path) -> list[tuple[str, str]]:
+    import duckdb
+
+    with duckdb.connect(str(db)) as con:
+        return con.execute("SELECT word, root FROM word_roots").fetchall()
+
+
+def _store_roots(db: Path, roots: list[tuple[str, str]]) -> None:
+    from warehouse import topics as sql
+    from warehouse.db import open_warehouse
+
+    with open_warehouse(db) as con:
+        sql.save_word_roots(con, dict(roots))
+
+
+def _report(inc: dict[str, float], what: str) -> None:
+    def part(step: str) -> str:
+        return f"{step} {inc[step + '_s']:.2f} s (CPU {inc[step + '_cpu_s']:.2f})"
+
+    update = ("save_mentions", "window_stats", "compute_signals", "save_signals")
+    update_s = sum(inc[f"{x}_s"] for x in update)
+    print(f"incremental, {inc['extracted']:,} new items of {what}, {inc['candidates']:.1f} topics "
+          f"an item, {inc['topics']:,} topics scored, peak RSS {inc['rss_mb']:,.0f} MB, load "
+          f"average {inc['load']:.1f} at its start:\n  "
+          + ", ".join(part(x) for x in ("extract", *update)))
+    print(f"  update of the trend signals once the items' topics are known: {update_s:.2f} s "
+          f"[target <= 3 s]; with the text analysis of the new items: "
+          f"{update_s + inc['extract_s']:.2f} s")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--items", type=int, default=1_000_000)
@@ -226,10 +286,14 @@ def main() -> int:
     ap.add_argument("--new", type=int, default=10_000, help="items of the incremental ingest")
     ap.add_argument("--db", type=Path)
     ap.add_argument("--keep", action="store_true", help="reuse --db if it exists")
+    ap.add_argument("--text", choices=("synthetic", "tempo", "both"), default="both",
+                    help="the new items' text: bench_topics' generator (~40 topics an item, "
+                         "the cap), tempo.co's archive (real news, ~26), or one run of each")
     ap.add_argument("--step", choices=("full", "incremental"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.step:
-        result = full(args.db) if args.step == "full" else incremental(args.db, args.new)
+        result = (full(args.db) if args.step == "full"
+                  else incremental(args.db, args.new, args.text))
         print(json.dumps(result))
         return 0
     db = args.db or Path(tempfile.mkdtemp(prefix="bench-signals-")) / "bench.duckdb"
@@ -249,19 +313,18 @@ def main() -> int:
           f"{f['states']}, peak RSS {f['rss_mb']:,.0f} MB (getrusage ru_maxrss "
           f"{f['maxrss_mb']:,.0f} MB) "
           f"[target <= 20 s, <= 2048 MB]")
-    inc = _child("incremental", db, "--new", str(args.new))
-
-    def part(step: str) -> str:
-        return f"{step} {inc[step + '_s']:.2f} s (CPU {inc[step + '_cpu_s']:.2f})"
-
-    update = ("save_mentions", "window_stats", "compute_signals", "save_signals")
-    update_s = sum(inc[f"{x}_s"] for x in update)
-    print(f"incremental, {inc['extracted']:,} new items, {inc['topics']:,} topics scored, peak "
-          f"RSS {inc['rss_mb']:,.0f} MB, load average {inc['load']:.1f} at its start: "
-          + ", ".join(part(x) for x in ("extract", *update)))
-    print(f"  update of the trend signals once the items' topics are known: {update_s:.2f} s "
-          f"[target <= 3 s]; with the text analysis of the new items: "
-          f"{update_s + inc['extract_s']:.2f} s")
+    for text in ("synthetic", "tempo") if args.text == "both" else (args.text,):
+        roots: list[tuple[str, str]] = []
+        for day in ("first", "later"):
+            # The first run meets every word for the first time; a later day has them stored
+            # (word_roots), as a warehouse in use would: the roots the first run learned.
+            shutil.copyfile(base, db)
+            if roots:
+                _store_roots(db, roots)
+            inc = _child("incremental", db, "--new", str(args.new), "--text", text)
+            roots = _stored_roots(db)
+            _report(inc, f"{text} text, {day} contact with its words "
+                         f"({inc['roots_known']:,} roots stored before)")
     return 0
 
 
