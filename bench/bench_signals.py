@@ -101,7 +101,8 @@ def generate(db: Path, items: int, days: int, mentions: int) -> None:
 
 
 def full(db: Path) -> dict[str, float]:
-    from trends.signals import SignalSettings, compute_signals
+    from trends.signal_table import compute_signals
+    from trends.signals import SignalSettings
     from warehouse import topics as sql
     from warehouse.db import open_warehouse
 
@@ -149,7 +150,8 @@ def incremental(db: Path, new: int, text: str) -> dict[str, float]:
 
     from trends.extract import _extract_all, default_workers
     from trends.nlp.stem import learn_roots
-    from trends.signals import SignalSettings, compute_signals
+    from trends.signal_table import compute_signals
+    from trends.signals import SignalSettings
     from warehouse import topics as sql
     from warehouse.db import open_warehouse
 

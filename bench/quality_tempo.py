@@ -35,7 +35,8 @@ from trends.extract import extract_pending  # noqa: E402
 from trends.nlp.stem import is_common_word, stem  # noqa: E402
 from trends.nlp.stopwords import BOILERPLATE, STOPWORDS_EN, STOPWORDS_ID  # noqa: E402
 from trends.replay import replay  # noqa: E402
-from trends.signals import SignalSettings, compute_signals  # noqa: E402
+from trends.signal_table import compute_signals  # noqa: E402
+from trends.signals import SignalSettings  # noqa: E402
 from warehouse import topics as sql  # noqa: E402
 from warehouse.db import open_warehouse  # noqa: E402
 

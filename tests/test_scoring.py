@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from trends.config import ClientConfig
 from trends.models import Story
 from trends.relevance import TopicContext, count_matches, score_topic, select_topics
-from trends.signals import TopicSignal, compute_signals, trend_state, window_stats_table
+from trends.signal_table import compute_signals, window_stats_table
+from trends.signals import TopicSignal, trend_state
 
 NOW = datetime(2026, 11, 22, 8, tzinfo=UTC)
 DAY = timedelta(days=1)

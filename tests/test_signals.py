@@ -15,8 +15,9 @@ import pytest
 from trends.config import load_config
 from trends.errors import ConfigError
 from trends.extract import extract_pending
-from trends.signals import (SignalSettings, TopicSignal, _round, compute_signals,
-                            detect_bursts, posting_window, trend_state, window_stats_table)
+from trends.signal_table import _round, compute_signals, window_stats_table
+from trends.signals import (SignalSettings, TopicSignal, detect_bursts, posting_window,
+                            trend_state)
 from warehouse import topics as sql
 from warehouse.db import open_warehouse
 

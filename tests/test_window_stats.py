@@ -19,7 +19,8 @@ import duckdb
 import pytest
 
 from trends.extract import extract_pending
-from trends.signals import SignalSettings, compute_signals, window_stats_table
+from trends.signal_table import compute_signals, window_stats_table
+from trends.signals import SignalSettings
 from warehouse import topics as sql
 from warehouse.db import open_warehouse
 

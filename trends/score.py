@@ -18,7 +18,8 @@ from trends.llm import LLMWriter
 from trends.models import Idea, ScoredTopic, Story
 from trends.normalize import utcnow
 from trends.relevance import TopicContext, score_topic, select_topics
-from trends.signals import SignalSettings, TopicSignal, compute_signals
+from trends.signal_table import compute_signals
+from trends.signals import SignalSettings, TopicSignal
 from warehouse import topics as sql
 
 TOP_TOPICS = 400          # topics judged per client: the strongest trends

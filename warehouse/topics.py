@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from trends.config import ClientConfig
 from trends.topics import CandidateColumns
-from trends.signals import WINDOW_STATS
+from trends.signal_table import WINDOW_STATS
 
 
 def pending_items(con: duckdb.DuckDBPyConnection, limit: int) -> list[tuple[Any, ...]]:
@@ -111,7 +111,7 @@ def window_stats(con: duckdb.DuckDBPyConnection, as_of: datetime, *, recent: tim
                  buckets: int | None = None) -> pa.Table:
     """Per topic with at least `min_items` items in the recent window (or `min_events` in the
     window before it: yesterday's peak is still worth a "skip"), as of `as_of` so that
-    replayed history scores as of its own day, a row of trends.signals.WINDOW_STATS:
+    replayed history scores as of its own day, a row of trends.signal_table.WINDOW_STATS:
 
     recent, last_half, first_half   items in the recent window and in its two halves
     baseline_total                  items in the buckets before it
@@ -267,7 +267,7 @@ _SIGNAL_EXTRA = ("kind", "platforms", "spike", "zscore", "peak_at", "posting_win
 def save_signals(con: duckdb.DuckDBPyConnection, as_of: datetime, signals: pa.Table,
                  finished_at: datetime) -> None:
     """Replace the signals of the run as of `as_of` and record the run, inside the caller's
-    transaction. `signals` has topic_signals' columns but as_of (trends.signals.Signals.table
+    transaction. `signals` has topic_signals' columns but as_of (trends.signal_table.Signals.table
     has them); the columns of migration 0003 are written when present, other columns ignored."""
     # An append-only table (migration 0007): re-scoring the same as_of replaces its rows here.
     con.execute("DELETE FROM topic_signals WHERE as_of = ?", [as_of])
