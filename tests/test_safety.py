@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from trends.config import ClientConfig, Config, load_config
+from trends.config import ClientConfig, load_config
 from trends.models import Story
 from trends.relevance import TopicContext, score_topic, select_topics
 from trends.safety import CATEGORIES, classify_text, classify_topic

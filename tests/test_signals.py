@@ -16,8 +16,7 @@ from trends.config import load_config
 from trends.errors import ConfigError
 from trends.extract import extract_pending
 from trends.signal_table import _round, compute_signals, window_stats_table
-from trends.signals import (SignalSettings, TopicSignal, detect_bursts, posting_window,
-                            trend_state)
+from trends.signals import SignalSettings, TopicSignal, detect_bursts, posting_window, trend_state
 from warehouse import topics as sql
 from warehouse.db import open_warehouse
 

@@ -20,6 +20,7 @@ from warehouse import topics as sql
 PARALLEL_MIN_ITEMS = 2_000
 CHUNK_ITEMS = 250          # the unit of work shared between this process and the workers
 
+
 def _extract_all(rows: Sequence[tuple[Any, ...]],
                  workers: int) -> tuple[CandidateColumns, dict[str, str]]:
     """The candidates of the rows (pending_items'), and the word roots that had to be

@@ -78,7 +78,7 @@ class Signals:
     as_of: datetime
 
     def __len__(self) -> int:
-        return self.table.num_rows
+        return int(self.table.num_rows)
 
     def top(self, n: int | None = None) -> list[TopicSignal]:
         """The `n` strongest topics (all by default), by trend then key, as objects."""
@@ -202,7 +202,8 @@ def _ints(stats: pa.Table, name: str) -> Ints:
     column = stats.column(name)
     if pa.types.is_timestamp(column.type):
         column = column.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
-    return column.fill_null(0).to_numpy().astype(np.int64)
+    ints: Ints = column.fill_null(0).to_numpy().astype(np.int64)
+    return ints
 
 
 def _series_by_length(stats: pa.Table) -> Iterable[tuple[int, Ints, Ints]]:

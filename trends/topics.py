@@ -37,6 +37,7 @@ from typing import Any, NamedTuple
 from trends.bulk import many_objects
 from trends.models import Candidate
 from trends.nlp.language import EN_FUNCTION_WORDS, ID_FUNCTION_WORDS
+from trends.nlp.stem import is_common_word, stem, take_learned_roots
 from trends.nlp.stopwords import (
     BOILERPLATE,
     BOILERPLATE_PHRASES,
@@ -45,7 +46,6 @@ from trends.nlp.stopwords import (
     TOO_BROAD,
     is_boilerplate_phrase,
 )
-from trends.nlp.stem import is_common_word, stem, take_learned_roots
 from trends.nlp.tokenize import Token, mention_name, split_hashtag, tokenize, tokenize_clauses
 
 __all__ = ["MAX_CANDIDATES", "CandidateColumns", "candidate_tuples", "candidates_and_roots", "extract_candidates", "item_candidates",
@@ -209,8 +209,10 @@ class CandidateColumns(NamedTuple):
         return cls([], [], [], [])
 
     def extend(self, other: CandidateColumns) -> None:
-        for mine, theirs in zip(self, other):
-            mine.extend(theirs)
+        self.counts.extend(other.counts)
+        self.keys.extend(other.keys)
+        self.labels.extend(other.labels)
+        self.kinds.extend(other.kinds)
 
 
 def items_candidates(items: Sequence[tuple[str, str, str | None, str | None]],

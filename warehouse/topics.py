@@ -15,8 +15,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from trends.config import ClientConfig
-from trends.topics import CandidateColumns
 from trends.signal_table import WINDOW_STATS
+from trends.topics import CandidateColumns
 
 
 def pending_items(con: duckdb.DuckDBPyConnection, limit: int) -> list[tuple[Any, ...]]:
@@ -59,7 +59,8 @@ def save_mentions(con: duckdb.DuckDBPyConnection, items: Sequence[tuple[str, str
     # One Arrow row per mention, in order, built in C: the items' columns repeated by their
     # candidate counts. No join and no sort is left for DuckDB, and no Python object per
     # mention (400,000 of them after a 10,000-item ingest).
-    it = pa.table([*zip(*items)] if items else [[] for _ in _ITEM_SCHEMA], schema=_ITEM_SCHEMA)
+    columns: list[Sequence[Any]] = [list(c) for c in zip(*items)] or [[], [], []]
+    it = pa.table(columns, schema=_ITEM_SCHEMA)
     which = pa.array(np.repeat(np.arange(len(items), dtype=np.int32),
                                np.asarray(found.counts, dtype=np.int64)))
     mentions = it.take(which)
@@ -195,6 +196,7 @@ def window_stats(con: duckdb.DuckDBPyConnection, as_of: datetime, *, recent: tim
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Arrow output on a DB-API result", UserWarning)
         tbl = con.execute(query, params).to_arrow_table()
+    assert tbl is not None
     counts = _series(tbl, buckets)
     return pa.table({
         **{name: tbl.column(name) for name in ("key", "label", "kind", "recent", "last_half",

@@ -1,6 +1,8 @@
 """Text tools for Indonesian and English: tokens, stopwords, slang, stems, language."""
 
-from trends.nlp.tokenize import Token, mention_name, split_hashtag, tokenize, tokenize_clauses
+from trends.nlp.language import detect_language
+from trends.nlp.slang import normalize_slang
+from trends.nlp.stem import match_form, stem
 from trends.nlp.stopwords import (
     BOILERPLATE,
     STOPWORDS_EN,
@@ -9,9 +11,7 @@ from trends.nlp.stopwords import (
     is_boilerplate_phrase,
     is_stopword,
 )
-from trends.nlp.slang import normalize_slang
-from trends.nlp.stem import match_form, stem
-from trends.nlp.language import detect_language
+from trends.nlp.tokenize import Token, mention_name, split_hashtag, tokenize, tokenize_clauses
 
 __all__ = [
     "BOILERPLATE",
