@@ -462,7 +462,9 @@ def format_rows(names: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -
         return buf.getvalue().rstrip("\n")
     cells = [[_cell(v) for v in r] for r in rows]
     widths = [min(60, max([len(n)] + [len(r[i]) for r in cells])) for i, n in enumerate(names)]
-    line = lambda vals: "  ".join(v[:w].ljust(w) for v, w in zip(vals, widths)).rstrip()  # noqa: E731
+    def line(vals: list[str]) -> str:
+        return "  ".join(v[:w].ljust(w) for v, w in zip(vals, widths)).rstrip()
+
     out = [line(list(names)), line(["-" * w for w in widths])] + [line(r) for r in cells]
     return "\n".join(out)
 

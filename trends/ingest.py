@@ -197,9 +197,9 @@ def ingest(con: duckdb.DuckDBPyConnection | LazyWriter, config: Config, *,
             store.rollback()
             raise
     finally:
-        for pool in (parser, storyteller):
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
+        for process_pool in (parser, storyteller):
+            if process_pool is not None:
+                process_pool.shutdown(wait=True, cancel_futures=True)
         if own_client:
             client.close()
     return report

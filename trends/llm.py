@@ -141,9 +141,11 @@ class LLMWriter:
             response.raise_for_status()
             answer = parse_answer(response.json())
         except (httpx.HTTPError, ValueError) as exc:
-            return self._fail(f"{type(exc).__name__}: {str(exc)[:200]}")
+            self._fail(f"{type(exc).__name__}: {str(exc)[:200]}")
+            return None
         if answer is None:
-            return self._fail("the answer was not the JSON object asked for")
+            self._fail("the answer was not the JSON object asked for")
+            return None
         return answer
 
     def close(self) -> None:
@@ -160,4 +162,3 @@ class LLMWriter:
     def _fail(self, error: str) -> None:
         self.failures += 1
         self.last_error = error
-        return None

@@ -192,7 +192,7 @@ def write_opml(sources: Sequence[SourceConfig], *, title: str = "trends sources"
             attrs["every"] = format_every(s.every)
         ET.SubElement(body, "outline", attrs)
     ET.indent(opml, space="  ")
-    return ET.tostring(opml, encoding="utf-8", xml_declaration=True) + b"\n"
+    return bytes(ET.tostring(opml, encoding="utf-8", xml_declaration=True)) + b"\n"
 
 
 def format_every(every: timedelta) -> str:

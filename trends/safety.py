@@ -64,7 +64,8 @@ def _term_regex(term: str) -> str:
 def _lexicon(category: str) -> _Lexicon:
     text = resources.files("trends").joinpath("data", f"sensitive_{category}.txt").read_text(
         encoding="utf-8")
-    terms, exceptions = [], []
+    terms: list[str] = []
+    exceptions: list[str] = []
     for raw in text.splitlines():
         line = raw.strip().lower()
         if not line or line.startswith("#"):

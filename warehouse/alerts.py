@@ -114,7 +114,7 @@ def mark_failed(con: duckdb.DuckDBPyConnection, alert_id: str, error: str) -> No
 def sent_since(con: duckdb.DuckDBPyConnection, since: datetime) -> list[tuple[str, str, str, str,
                                                                               str, date]]:
     """(client_id, channel, ts, topic_key, label, local_date) of alerts sent since `since`."""
-    return [tuple(r) for r in con.execute(  # type: ignore[misc]
+    return [tuple(r) for r in con.execute(
         """SELECT client_id, channel, ts, topic_key, label, local_date FROM alerts
            WHERE status = 'sent' AND ts IS NOT NULL AND created_at > ?
            ORDER BY created_at""", [since]).fetchall()]

@@ -360,7 +360,8 @@ def serve_world(world: World) -> FeedServer:
 def _story_articles(story: Story, now: datetime, rng: random.Random) -> list[Article]:
     out: list[Article] = []
     # (count, window start hours ago, window end hours ago)
-    windows = [(n, 24 * (7 - i), 24 * (6 - i)) for i, n in enumerate(story.days)]
+    windows: list[tuple[int, float, float]] = [(n, 24 * (7 - i), 24 * (6 - i))
+                                               for i, n in enumerate(story.days)]
     windows += [(story.last_day[0], 24, 12), (story.last_day[1], 12, 0.5)]
     order = 0
     for count, start, end in windows:

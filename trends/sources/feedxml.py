@@ -366,7 +366,7 @@ def _resolve(base: str, value: str) -> str:
     if (other and other.group(1).lower() != base[:base.find(":")].lower()
             and not _SPLIT_QUIRKS.search(value)):
         return value
-    return _urljoin(base, value)
+    return str(_urljoin(base, value))
 
 
 def _link(value: str) -> str:

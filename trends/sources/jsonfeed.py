@@ -64,7 +64,8 @@ def _entry(it: dict[str, Any]) -> FeedParserDict:
         parsed = _rfc3339(it.get(key))
         if parsed is not None:
             e[target] = parsed.utctimetuple()
-    authors = it.get("authors") if isinstance(it.get("authors"), list) else [it.get("author")]
+    authors: list[Any] = (it["authors"] if isinstance(it.get("authors"), list)
+                          else [it.get("author")])
     names = [_str(a.get("name")) for a in authors if isinstance(a, dict)]
     if any(names):
         e["author"] = ", ".join(n for n in names if n)
