@@ -57,6 +57,7 @@ def stem(word: str) -> str:
     if root is None:
         if len(_ROOTS) >= _MAX_ROOTS:
             _ROOTS.clear()
+            _LEARNED.clear()    # also bounded where nothing takes them (no extraction)
         root = _ROOTS[low] = _LEARNED[low] = _root(low)
     return root
 
