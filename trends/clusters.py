@@ -8,7 +8,7 @@ or hashtag first: that is how people search), and it trends as strongly as its s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -110,7 +110,3 @@ def _named(members: list[TopicSignal], label_cover: float) -> TopicSignal:
 
 def _words(label: str) -> int:
     return len(label.split())
-
-
-def keys_of(clusters: Iterable[Cluster]) -> list[str]:
-    return [c.signal.key for c in clusters]

@@ -11,9 +11,8 @@ from typing import Any
 
 import duckdb
 
-from trends.bulk import many_objects
-from trends.nlp.stem import known_roots, learn_roots, take_learned_roots
-from trends.topics import CandidateColumns, candidates_and_roots, items_candidates
+from trends.nlp.stem import known_roots, learn_roots
+from trends.topics import CandidateColumns, candidates_and_roots
 from warehouse import topics as sql
 
 # Below this many pending items one process is faster than starting a worker.
@@ -27,7 +26,7 @@ def _extract_all(rows: Sequence[tuple[Any, ...]],
     computed for them (by this process or a worker) and are to be stored."""
     texts = [(r[1], r[2], r[3], r[6]) for r in rows]
     if workers <= 1 or len(texts) < PARALLEL_MIN_ITEMS:
-        return items_candidates(texts), take_learned_roots()
+        return candidates_and_roots(texts)
     chunks = [texts[i:i + CHUNK_ITEMS] for i in range(0, len(texts), CHUNK_ITEMS)]
     results: list[CandidateColumns | None] = [None] * len(chunks)
     # forkserver, not fork: the caller holds DuckDB's threads (and maybe Prefect's), and a
@@ -58,7 +57,8 @@ def _extract_all(rows: Sequence[tuple[Any, ...]],
 
         refill()
         while front < back:
-            results[front] = items_candidates(chunks[front])
+            results[front], roots = candidates_and_roots(chunks[front])
+            learned.update(roots)
             front += 1
             for future in [f for f in queued if f.done()]:
                 i = queued.pop(future)
@@ -70,7 +70,6 @@ def _extract_all(rows: Sequence[tuple[Any, ...]],
     for part in results:
         assert part is not None     # every chunk was done by this process or a worker
         found.extend(part)
-    learned.update(take_learned_roots())
     return found, learned
 
 
@@ -80,7 +79,7 @@ def _result(future: Future[tuple[CandidateColumns, dict[str, str]]],
         found, roots = future.result()
     except BrokenProcessPool:
         # A worker died (killed, out of memory): extract its chunk here rather than fail.
-        return items_candidates(chunk)
+        found, roots = candidates_and_roots(chunk)
     learned.update(roots)
     return found
 
@@ -101,9 +100,8 @@ def extract_pending(con: duckdb.DuckDBPyConnection, batch: int = 20_000,
     while rows := sql.pending_items(con, batch):
         if not done:
             learn_roots(sql.word_roots(con))    # each word is stemmed once, ever
-        with many_objects():
-            found, learned = _extract_all(rows, workers)
-            sql.save_mentions(con, [(r[0], r[4], r[5]) for r in rows], found)
+        found, learned = _extract_all(rows, workers)
+        sql.save_mentions(con, [(r[0], r[4], r[5]) for r in rows], found)
         sql.save_word_roots(con, learned)
         done += len(rows)
     return done

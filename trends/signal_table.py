@@ -59,11 +59,6 @@ _NEW, _RISING, _PEAKING, _FADING = range(len(STATES))      # states as codes: ST
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 _STATE_WEIGHT = {"fading": 0.6, "new": 1.0, "rising": 1.15, "peaking": 1.05}
-# str.split()'s whitespace, as a regular expression class: a label of more than one word has
-# a non-space, some space, and a non-space again. (No whitespace lies above U+3000, the
-# ideographic space; reading the whole of Unicode would cost every import 0.1 s.)
-_SPACE = "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x3001)) if c.isspace())
-_MULTIWORD = f"[^{_SPACE}][{_SPACE}]+[^{_SPACE}]"
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -166,7 +161,7 @@ def compute_signals(stats: pa.Table, as_of: datetime,
     breadth = _ints(stats, "breadth")
     kind, label = stats.column("kind"), stats.column("label")
     specific = (pc.is_in(kind, pa.array(["hashtag", "query"])).to_numpy(zero_copy_only=False)
-                | pc.match_substring_regex(label, _MULTIWORD).to_numpy(zero_copy_only=False))
+                | np.fromiter((len(x.split()) > 1 for x in label.to_pylist()), bool, n))
     # How strongly a topic is trending now, factor by factor and in this order (a float product
     # is exact to the bit only in the same order): volume of talk and acceleration (logs and
     # roots keep one giant topic from flattening the rest), spread over sources and platforms,

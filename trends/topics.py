@@ -31,6 +31,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -48,8 +49,8 @@ from trends.nlp.stopwords import (
 )
 from trends.nlp.tokenize import Token, mention_name, split_hashtag, tokenize, tokenize_clauses
 
-__all__ = ["MAX_CANDIDATES", "CandidateColumns", "candidate_tuples", "candidates_and_roots", "extract_candidates", "item_candidates",
-           "items_candidates", "topic_key"]
+__all__ = ["MAX_CANDIDATES", "CandidateColumns", "candidate_tuples", "candidates_and_roots",
+           "extract_candidates", "item_candidates", "items_candidates", "topic_key"]
 
 MAX_CANDIDATES = 40     # per item: bounds storage, and the tail is the least useful
 MAX_PHRASE_WORDS = 4
@@ -221,7 +222,7 @@ def items_candidates(items: Sequence[tuple[str, str, str | None, str | None]],
     extraction worker, which imports this module and nothing heavier."""
     counts: list[int] = []
     flat: list[tuple[str, str, str]] = []
-    with many_objects():    # in a worker too: the collector cost it a third of its time
+    with many_objects():    # the collector cost a third of the time, here or in a worker
         for item in items:
             found = item_candidates(*item)
             counts.append(len(found))
@@ -234,8 +235,9 @@ def items_candidates(items: Sequence[tuple[str, str, str | None, str | None]],
 
 def candidates_and_roots(items: Sequence[tuple[str, str, str | None, str | None]],
                          ) -> tuple[CandidateColumns, dict[str, str]]:
-    """`items_candidates` in a worker, with the word roots it had to compute: the parent
-    stores them, so that no process stems those words again."""
+    """`items_candidates`, with the word roots this process had to compute meanwhile (or
+    since it last handed them over): the unit of work of extraction, here or in a worker. The
+    roots are stored, so that no process stems those words again."""
     return items_candidates(items), take_learned_roots()
 
 
@@ -415,18 +417,12 @@ def _case_class(s: str, language: str | None) -> int:
 
 
 def _hashtag(tok: Token, doc: _Doc) -> None:
-    key = _HASHTAG_KEYS.get(tok.text)
-    if key is None:
-        if len(_HASHTAG_KEYS) > _CACHE_WORDS:
-            _HASHTAG_KEYS.clear()
-        key = _HASHTAG_KEYS[tok.text] = _hashtag_key(tok.text)
+    key = _hashtag_key(tok.text)
     if key:
         doc.named.append((tok.start, key, tok.start, tok.end, "hashtag"))
 
 
-_HASHTAG_KEYS: dict[str, str] = {}     # the same few tags recur in every feed ("#fyp")
-
-
+@lru_cache(maxsize=_CACHE_WORDS)    # the same few tags recur in every feed ("#fyp")
 def _hashtag_key(tag: str) -> str:
     """The topic key of a hashtag, or "" if it names no topic (boilerplate, stopwords or
     numbers only)."""

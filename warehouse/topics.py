@@ -334,11 +334,6 @@ def save_client_scores(con: duckdb.DuckDBPyConnection, as_of: datetime, client_i
         con.unregister("batch_scores")
 
 
-def latest_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
-    row = con.execute("SELECT max(as_of) FROM scoring_runs").fetchone()
-    return row[0] if row else None
-
-
 def save_ideas(con: duckdb.DuckDBPyConnection, client_id: str, digest_date: date,
                as_of: datetime, rows: Sequence[dict[str, Any]]) -> None:
     """Replace the client's ideas for that day (a re-score the same day refreshes them)."""
