@@ -3,6 +3,7 @@ side by side with newsboat and the bare httpx + feedparser loops on the same ser
 
     .venv/bin/python bench/bench_ingest.py [--runs 5] [--corpus /tmp/feedbench-trends]
                                            [--baseline-runs 1] [--newsboat-runs 3]
+                                           [--rss2email-runs 1]
 
 Uses the shared tools in ../shared/bench/ as they are (never copied): `make_feeds.py` writes
 the corpus (once; reused when present), `serve_feeds.py` serves it on 127.0.0.1 with
@@ -16,8 +17,10 @@ Each run, each phase a fresh process, as newsboat's figures are:
   `ingest()` call alone.
 - warm: the same right after: 400 answer 304, 100 resend the same body.
 
-Then newsboat (reload-threads 8, the PEERS.md configuration; `apt-get install newsboat`) cold,
-rss2email (`run --no-send`, as PEERS.md; `apt-get install rss2email`) cold, and the baselines of ../shared/bench/py_baseline.py (threads, and a process pool for parsing).
+newsboat (reload-threads 8, the PEERS.md configuration; `apt-get install newsboat`) runs cold
+in turns with the trends runs, so that both meet the same moments of a shared machine; then
+rss2email (`run --no-send`, as PEERS.md; `apt-get install rss2email`) cold, and the baselines
+of ../shared/bench/py_baseline.py (threads, and a process pool for parsing).
 Medians of the runs; peak RSS is the largest process (the parent or one worker).
 """
 
@@ -44,7 +47,6 @@ NEWSBOAT_CONFIG = ("reload-threads 8\nauto-reload no\nshow-read-feeds yes\n"
 
 def one_phase(config_path: str) -> None:
     """In a fresh process: one ingest of every source; print its figures as JSON."""
-    t_start = time.perf_counter()
     sys.path.insert(0, str(ROOT))
     from trends.config import load_config
     from trends.ingest import ingest
@@ -64,7 +66,6 @@ def one_phase(config_path: str) -> None:
             "items": con.execute("SELECT count(*) FROM items").fetchone()[0],
             "stories": con.execute("SELECT count(DISTINCT story_key) FROM items").fetchone()[0],
         }
-    out["in_process_s"] = time.perf_counter() - t_start   # from after start-up to closed
     out["rss_parent_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out["rss_child_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps(out))
@@ -91,6 +92,24 @@ def timed(cmd: list[str], **kw: object) -> tuple[float, subprocess.CompletedProc
     return time.perf_counter() - t0, proc
 
 
+def timed_cpu(cmd: list[str], **kw: object) -> tuple[float, float,
+                                                      subprocess.CompletedProcess[str]]:
+    """`timed`, with the CPU seconds of the command (and of its children it waited for)."""
+    c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, proc = timed(cmd, **kw)
+    c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (c1.ru_utime + c1.ru_stime) - (c0.ru_utime + c0.ru_stime), proc
+
+
+def tool_home(d: Path) -> dict[str, str]:
+    """A fresh directory `d` holding a peer tool's home, and the environment that points the
+    tool at it."""
+    shutil.rmtree(d, ignore_errors=True)
+    (d / "home").mkdir(parents=True)
+    return dict(os.environ, HOME=str(d / "home"), XDG_CONFIG_HOME=str(d / "home/.config"),
+                XDG_DATA_HOME=str(d / "home/.local/share"))
+
+
 def trends_run(work: Path, config: Path, port: int) -> dict[str, object]:
     for name in ("trends.duckdb", "trends.duckdb.wal"):
         (work / name).unlink(missing_ok=True)
@@ -107,26 +126,19 @@ def trends_run(work: Path, config: Path, port: int) -> dict[str, object]:
 
 def newsboat_cold(work: Path, urls: Path, port: int) -> dict[str, object]:
     d = work / "newsboat"
-    shutil.rmtree(d, ignore_errors=True)
-    (d / "home").mkdir(parents=True)
+    env = tool_home(d)
     (d / "config").write_text(NEWSBOAT_CONFIG)
-    env = dict(os.environ, HOME=str(d / "home"), XDG_CONFIG_HOME=str(d / "home/.config"),
-               XDG_DATA_HOME=str(d / "home/.local/share"))
     stats(port)
-    c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wall, _ = timed(["newsboat", "-u", str(urls), "-c", str(d / "cache.db"), "-C",
-                     str(d / "config"), "-x", "reload"], env=env)
-    c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"process_s": wall, "server": stats(port),
-            "cpu_s": (c1.ru_utime + c1.ru_stime) - (c0.ru_utime + c0.ru_stime)}
+    wall, cpu, _ = timed_cpu(["newsboat", "-u", str(urls), "-c", str(d / "cache.db"), "-C",
+                              str(d / "config"), "-x", "reload"], env=env)
+    return {"process_s": wall, "server": stats(port), "cpu_s": cpu}
 
 
 def rss2email_cold(work: Path, feeds: list[str], port: int) -> dict[str, object]:
     """rss2email 3 as PEERS.md runs it: `run --no-send` still fetches, parses and builds every
     message; only the sendmail call is skipped."""
     d = work / "rss2email"
-    shutil.rmtree(d, ignore_errors=True)
-    (d / "home").mkdir(parents=True)
+    env = tool_home(d)
     sendmail = d / "sendmail"
     sendmail.write_text("#!/bin/sh\nexec cat >/dev/null\n")
     sendmail.chmod(0o755)
@@ -136,15 +148,10 @@ def rss2email_cold(work: Path, feeds: list[str], port: int) -> dict[str, object]
         "same-server-fetch-interval = 0\n\n" + "".join(
             f"[feed.{f.replace('.', '_')}]\nurl = http://127.0.0.1:{port}/feeds/{f}\n\n"
             for f in feeds))
-    env = dict(os.environ, HOME=str(d / "home"), XDG_CONFIG_HOME=str(d / "home/.config"),
-               XDG_DATA_HOME=str(d / "home/.local/share"))
     stats(port)
-    c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wall, _ = timed(["r2e", "-c", str(d / "rss2email.cfg"), "-d", str(d / "rss2email.json"),
-                     "run", "--no-send"], env=env)
-    c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"process_s": wall, "server": stats(port),
-            "cpu_s": (c1.ru_utime + c1.ru_stime) - (c0.ru_utime + c0.ru_stime)}
+    wall, cpu, _ = timed_cpu(["r2e", "-c", str(d / "rss2email.cfg"), "-d",
+                              str(d / "rss2email.json"), "run", "--no-send"], env=env)
+    return {"process_s": wall, "server": stats(port), "cpu_s": cpu}
 
 
 def main() -> int:
@@ -220,14 +227,10 @@ def main() -> int:
             for _ in range(a.baseline_runs):
                 state = work / f"{mode}.json"
                 state.unlink(missing_ok=True)
-                c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-                wall, proc = timed([sys.executable, str(SHARED / "py_baseline.py"), mode,
-                                    "--urls", str(work / "urls.txt"), "--workers", "8",
-                                    "--state", str(state), *extra])
-                c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-                res = json.loads(proc.stdout.strip().splitlines()[-1])
-                base.append((mode, wall, (c1.ru_utime + c1.ru_stime)
-                             - (c0.ru_utime + c0.ru_stime), res))
+                wall, cpu, proc = timed_cpu([sys.executable, str(SHARED / "py_baseline.py"),
+                                             mode, "--urls", str(work / "urls.txt"),
+                                             "--workers", "8", "--state", str(state), *extra])
+                base.append((mode, wall, cpu, json.loads(proc.stdout.strip().splitlines()[-1])))
 
         def col(phase: str, key: str) -> list[float]:
             return [float(r[phase][key]) for r in runs]  # type: ignore[index]

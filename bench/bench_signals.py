@@ -5,16 +5,17 @@ incremental update after an ingest of 10,000 new items.
                                   [--db PATH] [--keep] [--text synthetic|tempo|both]
 
 1. generate: items and their mentions are written straight into a fresh warehouse with DuckDB's
-   own generators (`range`, `random`): `--mentions` topics per item (tempo.co items average
-   26), drawn from a Zipf-like vocabulary of 2 million topics with a few stories bursting in
+   own generators (`range`, `random`): `--mentions` topics per item (26 by default, a little
+   above tempo.co's 23), drawn from a Zipf-like vocabulary of 2 million topics with a few stories bursting in
    the last days. Not timed.
 2. full: in a fresh process, window_stats (DuckDB) + compute_signals (numpy) as of the end of
-   the corpus, as the score stage runs them. Timed, peak RSS of that process measured with
-   resource.getrusage.
+   the corpus, as the score stage runs them. Timed, with the peak RSS of that process (its
+   /proc VmHWM; getrusage's ru_maxrss beside it).
 3. incremental: in a fresh process, on a copy of the generated warehouse, 10,000 new items are
    stored as an ingest would (not timed), then what the score stage does with them as of an
    hour after the corpus ends, each part timed: the text analysis (topic extraction of the
-   pending items, in this process and one forkserver worker, the worker's start included),
+   pending items, in this process and a forkserver worker per further CPU, one here, their
+   start and exit included),
    storing their mentions (save_mentions), the signals (window_stats + compute_signals) and
    storing them (save_signals, in a transaction as score runs it); extract_pending's steps,
    called one by one so that each is timed. Two sums are printed: the update of the trend
@@ -127,7 +128,7 @@ def full(db: Path) -> dict[str, float]:
 
 def tempo_texts(count: int) -> list[tuple[str, str]]:
     """(title, summary) of the tempo.co archive's distinct articles as ingest stores them,
-    taken in turn until `count`: real Indonesian news, ~26 topics an article."""
+    taken in turn until `count`: real Indonesian news, ~23 topics an article."""
     import feedparser
 
     from trends.config import SourceConfig
@@ -179,9 +180,8 @@ def incremental(db: Path, new: int, text: str) -> dict[str, float]:
         rows = sql.pending_items(con, new)
         learn_roots(sql.word_roots(con))
         found, roots = _extract_all(rows, default_workers())
+        _stop_forkserver()   # timed with the extraction: its exit adds its workers' CPU to ours
         lap()
-        _stop_forkserver()   # not timed: its exit adds its workers' CPU to ours
-        times[-1], cpus[-1] = time.perf_counter(), _cpu_s()
         sql.save_mentions(con, [(r[0], r[4], r[5]) for r in rows], found)
         sql.save_word_roots(con, roots)
         lap()
@@ -250,19 +250,15 @@ def _child(step: str, db: Path, *extra: str) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def _stored_roots(db: Path) -> list[tuple[str, str]]:
-    import duckdb
-
-    with duckdb.connect(str(db)) as con:
-        return con.execute("SELECT word, root FROM word_roots").fetchall()
-
-
-def _store_roots(db: Path, roots: list[tuple[str, str]]) -> None:
+def _copy_roots(source: Path, target: Path) -> None:
+    """The word roots stored in `source`, stored in `target` too."""
     from warehouse import topics as sql
     from warehouse.db import open_warehouse
 
-    with open_warehouse(db) as con:
-        sql.save_word_roots(con, dict(roots))
+    with open_warehouse(source) as con:
+        roots = sql.word_roots(con)
+    with open_warehouse(target) as con:
+        sql.save_word_roots(con, roots)
 
 
 def _report(inc: dict[str, float], what: str) -> None:
@@ -287,10 +283,10 @@ def main() -> int:
     ap.add_argument("--mentions", type=int, default=26, help="topics per item")
     ap.add_argument("--new", type=int, default=10_000, help="items of the incremental ingest")
     ap.add_argument("--db", type=Path)
-    ap.add_argument("--keep", action="store_true", help="reuse --db if it exists")
+    ap.add_argument("--keep", action="store_true", help="reuse <db>.base if it exists")
     ap.add_argument("--text", choices=("synthetic", "tempo", "both"), default="both",
                     help="the new items' text: bench_topics' generator (~40 topics an item, "
-                         "the cap), tempo.co's archive (real news, ~26), or one run of each")
+                         "the cap), tempo.co's archive (real news, ~23), or one run of each")
     ap.add_argument("--step", choices=("full", "incremental"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.step:
@@ -306,8 +302,7 @@ def main() -> int:
         generate(base, args.items, args.days, args.mentions)
         print(f"generated {args.items:,} items x {args.mentions} mentions over {args.days} days "
               f"in {time.perf_counter() - t0:.1f} s ({base}, {base.stat().st_size / 2**20:,.0f} MB)")
-    shutil.copyfile(base, db)
-    f = _child("full", db)
+    f = _child("full", base)     # it only reads (and applies new migrations)
     print(f"load average before the runs: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"full recomputation: {f['total_s']:.2f} s (window_stats {f['window_stats_s']:.2f} s, "
           f"compute_signals {f['compute_signals_s']:.2f} s; CPU {f['cpu_s']:.2f} s), "
@@ -315,18 +310,20 @@ def main() -> int:
           f"{f['states']}, peak RSS {f['rss_mb']:,.0f} MB (getrusage ru_maxrss "
           f"{f['maxrss_mb']:,.0f} MB) "
           f"[target <= 20 s, <= 2048 MB]")
+    first = db.with_name(db.name + ".first")
     for text in ("synthetic", "tempo") if args.text == "both" else (args.text,):
-        roots: list[tuple[str, str]] = []
         for day in ("first", "later"):
             # The first run meets every word for the first time; a later day has them stored
             # (word_roots), as a warehouse in use would: the roots the first run learned.
             shutil.copyfile(base, db)
-            if roots:
-                _store_roots(db, roots)
+            if day == "later":
+                _copy_roots(first, db)
             inc = _child("incremental", db, "--new", str(args.new), "--text", text)
-            roots = _stored_roots(db)
+            if day == "first":
+                db.replace(first)
             _report(inc, f"{text} text, {day} contact with its words "
                          f"({inc['roots_known']:,} roots stored before)")
+    first.unlink(missing_ok=True)
     return 0
 
 

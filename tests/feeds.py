@@ -2,9 +2,40 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 from xml.sax.saxutils import escape
+
+import feedparser
+
+from tests.conftest import FIXTURES
+
+_HEADER = re.compile(rb"^Header:\s+([^:\r\n]+):([^\r\n]*)$", re.M)
+
+
+def served_headers(body: bytes, path: Path) -> dict[str, str]:
+    """The headers a corpus file asks for in its leading comment (`Header: Name: value`, as
+    feedparser's test server reads them); a default Content-Type otherwise."""
+    headers = {k.decode("latin-1").strip(): v.decode("latin-1").strip()
+               for k, v in _HEADER.findall(body)}
+    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+    headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+    default = "application/json" if path.suffix == ".json" else "application/xml"
+    return {"Content-Type": ctype if ctype is not None else default, **headers}
+
+
+def tempo_entries(count: int) -> list[tuple[str, str]]:
+    """(title, summary as text) of the entries of the first `count` tempo.co Ekonomi
+    snapshots in ../shared/fixtures."""
+    out: list[tuple[str, str]] = []
+    for path in sorted((FIXTURES / "tempo" / "ekonomi").glob("*.xml"))[:count]:
+        for entry in feedparser.parse(path.read_bytes()).entries:
+            summary = re.sub(r"<[^>]+>", " ", html.unescape(entry.get("summary", "")))
+            out.append((entry.title, summary))
+    return out
 
 
 def rss(title: str, entries: list[dict[str, object]]) -> bytes:

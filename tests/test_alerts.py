@@ -15,13 +15,12 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+from tests.slack_server import SlackServer
 from trends.alerts import ALERT_EVENT, run_alerts
 from trends.config import Config, Env, parse_config
 from trends.slack import SlackSender
 from warehouse import topics as topics_sql
 from warehouse.db import connect
-
-from tests.slack_server import SlackServer
 
 TOKEN = "xoxb-test"
 NOW = datetime(2026, 11, 22, 7, 0, tzinfo=UTC)           # 14:00 in Jakarta

@@ -12,13 +12,12 @@ yields nothing is an error row in fetch_log with a reason.
 from __future__ import annotations
 
 import io
-import re
-from pathlib import Path
 
 import feedparser
 import pytest
 
 from tests.conftest import FIXTURES
+from tests.feeds import served_headers
 from trends.config import SourceConfig, load_config
 from trends.ingest import ingest
 from trends.normalize import repair_charset
@@ -26,17 +25,6 @@ from trends.sources.rss import entry_to_item
 from warehouse.db import open_warehouse
 
 CORPUS = FIXTURES / "feedparser-tests"
-_HEADER = re.compile(rb"^Header:\s+([^:\r\n]+):([^\r\n]*)$", re.M)
-
-
-def served_headers(body: bytes, path: Path) -> dict[str, str]:
-    """The headers a file asks for in its leading comment; a default Content-Type otherwise."""
-    headers = {k.decode("latin-1").strip(): v.decode("latin-1").strip()
-               for k, v in _HEADER.findall(body)}
-    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
-    headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
-    default = "application/json" if path.suffix == ".json" else "application/xml"
-    return {"Content-Type": ctype if ctype is not None else default, **headers}
 
 
 def expected_keys(body: bytes, headers: dict[str, str], url: str,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from tests.feeds import rss
 from trends.config import load_config
-from trends.dedup import Headline, assign_stories, same_story, title_tokens
+from trends.dedup import WINDOW, Headline, assign_stories, same_story, title_tokens
 from trends.ingest import ingest
 from warehouse.db import open_warehouse
 
@@ -125,14 +125,14 @@ def test_share_and_tracking_parameters_fold_into_one_link() -> None:
     assert canonical_url(base + "?page=2") == base + "?page=2"     # a real parameter stays
 
 
-def brute_force(new: list[Headline], window: timedelta = timedelta(days=3)) -> dict[str, str]:
+def brute_force(new: list[Headline]) -> dict[str, str]:
     """The rule without blocking: the story of the earliest earlier headline that matches."""
     done: list[tuple[frozenset[str], datetime, str]] = []
     out = {}
     for h in sorted(new, key=lambda h: (h.at, h.key)):
         tokens = title_tokens(h.title)
         story = next((s for t, at, s in done
-                      if abs(at - h.at) <= window and same_story(tokens, t)), h.key)
+                      if abs(at - h.at) <= WINDOW and same_story(tokens, t)), h.key)
         out[h.key] = story
         done.append((tokens, h.at, story))
     return out

@@ -12,14 +12,13 @@ from typing import Any
 import duckdb
 import pytest
 
+from tests.slack_server import SlackServer
 from trends.charts import png_size
 from trends.config import Config, Env, parse_config
 from trends.deliver import DIGEST_EVENT, is_due, run_digests
 from trends.slack import SlackSender
 from warehouse import topics as topics_sql
 from warehouse.db import connect
-
-from tests.slack_server import SlackServer
 
 TOKEN = "xoxb-test"
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)          # 10:00 in Jakarta

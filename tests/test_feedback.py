@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from tests.slack_server import SlackServer
 from trends.alerts import run_alerts
 from trends.config import Config, Env, load_config
 from trends.deliver import run_digests
@@ -20,8 +21,6 @@ from trends.models import ScoredTopic
 from trends.score import score
 from trends.slack import SlackSender
 from warehouse.db import connect
-
-from tests.slack_server import SlackServer
 
 TOKEN = "xoxb-test"
 NOW = datetime(2026, 11, 22, 1, 30, tzinfo=UTC)       # 08:30 in Jakarta

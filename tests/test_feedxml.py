@@ -14,7 +14,7 @@ import pytest
 from feedparser.datetimes import _parse_date
 
 from tests.conftest import FIXTURES
-from tests.test_corpus import served_headers
+from tests.feeds import served_headers
 from trends.config import SourceConfig
 from trends.demo.world import build_world
 from trends.normalize import repair_charset

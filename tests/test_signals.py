@@ -12,13 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trends.config import load_config
+from trends.config import SourceConfig, load_config
 from trends.errors import ConfigError
 from trends.extract import extract_pending
 from trends.signal_table import _round, compute_signals, window_stats_table
 from trends.signals import SignalSettings, TopicSignal, detect_bursts, posting_window, trend_state
 from warehouse import topics as sql
 from warehouse.db import open_warehouse
+from warehouse.ingest import sync_sources
 
 NOW = datetime(2026, 11, 22, 5, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -283,9 +284,9 @@ def _item(con, key: str, source: str, title: str, at: datetime) -> None:  # type
 @pytest.fixture
 def warehouse(tmp_path: Path):  # type: ignore[no-untyped-def]
     with open_warehouse(tmp_path / "w.duckdb") as con:
-        for name, kind in (("Warta", "rss"), ("Kabar", "rss"), ("Tren", "google_trends")):
-            con.execute("INSERT INTO sources (name, kind, url, every_seconds) VALUES (?, ?, ?, 900)",
-                        [name, kind, f"https://{name.lower()}.example/feed"])
+        sync_sources(con, [SourceConfig(name, kind, f"https://{name.lower()}.example/feed")
+                           for name, kind in (("Warta", "rss"), ("Kabar", "rss"),
+                                              ("Tren", "google_trends"))])
         n = 0
         # "Harga Emas Antam": one item a day for five days, then six today from three sources.
         for d in range(6, 1, -1):

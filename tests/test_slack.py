@@ -9,12 +9,11 @@ from typing import Any
 
 import pytest
 
+from tests.slack_server import SlackServer
 from trends.digest import fallback_text, render_blocks
 from trends.errors import DeliveryError, PartialDeliveryError
 from trends.models import Digest, Idea
 from trends.slack import SlackSender
-
-from tests.slack_server import SlackServer
 
 TOKEN = "xoxb-test-token"
 CHANNEL = "#kopi-nusantara"

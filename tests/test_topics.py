@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
 
-import feedparser
 import pytest
 
+from tests.feeds import tempo_entries
 from trends.models import Candidate
 from trends.nlp import is_boilerplate_phrase, is_stopword
 from trends.topics import MAX_CANDIDATES, extract_candidates, topic_key
@@ -204,21 +203,9 @@ def test_empty_text() -> None:
 
 # Real headlines: tempo.co RSS snapshots.
 
-def _tempo_entries(count: int) -> list[tuple[str, str]]:
-    from tests.conftest import FIXTURES
-
-    files = sorted((FIXTURES / "tempo" / "ekonomi").glob("*.xml"))[:count]
-    out: list[tuple[str, str]] = []
-    for path in files:
-        for entry in feedparser.parse(Path(path).read_bytes()).entries:
-            summary = re.sub(r"<[^>]+>", " ", html.unescape(entry.get("summary", "")))
-            out.append((entry.title, summary))
-    return out
-
-
 @pytest.mark.fixtures
 def test_real_headlines_yield_their_topics() -> None:
-    by_title = {t: keys(extract_candidates(t, s)) for t, s in _tempo_entries(3)}
+    by_title = {t: keys(extract_candidates(t, s)) for t, s in tempo_entries(3)}
     gold = by_title["Harga Emas Antam Turun Menjadi Rp 1.924.000 per Gram"]
     assert "harga emas antam" in gold and "emas antam" in gold
     kai = by_title["Libur Sekolah, KAI Sumut Sediakan 8.674 Kursi dengan 20 Perjalanan Setiap Hari"]
@@ -233,7 +220,7 @@ def test_real_headlines_yield_their_topics() -> None:
 
 @pytest.mark.fixtures
 def test_real_headlines_yield_no_junk() -> None:
-    entries = _tempo_entries(10)
+    entries = tempo_entries(10)
     assert len(entries) >= 50
     for title, summary in entries:
         found = extract_candidates(title, summary)
