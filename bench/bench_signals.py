@@ -81,13 +81,12 @@ def generate(db: Path, items: int, days: int, mentions: int) -> None:
         # Zipf-like topics: exp(u * ln V) is log-uniform, so topic r has weight ~ 1/r. The last
         # three days carry a few bursting stories on top.
         con.execute("""
-            INSERT INTO mentions
-            SELECT DISTINCT ON (topic_key, item_key) topic_key, item_key, source, event_at FROM (
+            INSERT INTO topic_mentions
+            SELECT DISTINCT ON (topic_id, item_key) topic_id, item_key, source, event_at FROM (
                 SELECT CASE WHEN i.event_at > $end - INTERVAL 3 DAY AND j = 0
                                  AND random() < 0.3
-                            THEN 'burst ' || (hash(i.key) % 40)
-                            ELSE 'topic ' || floor(exp(random() * ln($v)))::BIGINT END
-                           AS topic_key,
+                            THEN $v + 1 + hash(i.key) % 40
+                            ELSE floor(exp(random() * ln($v))) END::INTEGER AS topic_id,
                        i.key AS item_key, i.source, i.event_at
                 FROM items i, range($m) r(j))
             -- Extraction stores mentions batch by batch in event order; so does this, so that
@@ -96,8 +95,11 @@ def generate(db: Path, items: int, days: int, mentions: int) -> None:
             {"end": END, "v": VOCABULARY, "m": mentions})
         con.execute("""
             INSERT INTO topics
-            SELECT topic_key, any_value(topic_key), 'phrase', min(event_at), max(event_at)
-            FROM mentions GROUP BY topic_key""")
+            SELECT topic_id, key, key, 'phrase', first_seen_at, last_seen_at
+            FROM (SELECT topic_id, CASE WHEN topic_id > $v THEN 'burst ' || (topic_id - $v - 1)
+                                        ELSE 'topic ' || topic_id END AS key,
+                         min(event_at) AS first_seen_at, max(event_at) AS last_seen_at
+                  FROM topic_mentions GROUP BY topic_id)""", {"v": VOCABULARY})
         con.execute("CHECKPOINT")
 
 

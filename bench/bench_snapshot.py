@@ -40,11 +40,11 @@ def build(path: Path, items: int) -> None:
             FROM range(?) t(i)""", [items])
         topics = max(1, items // 20)
         con.execute("""
-            INSERT INTO topics SELECT 'topik ' || i, 'Topik ' || i, 'phrase',
+            INSERT INTO topics SELECT i + 1, 'topik ' || i, 'Topik ' || i, 'phrase',
                 TIMESTAMPTZ '2026-11-01', TIMESTAMPTZ '2026-11-20' FROM range(?) t(i)""", [topics])
         con.execute("""
-            INSERT INTO mentions
-            SELECT 'topik ' || ((i * 7 + k) % ?), 'https://news' || (i % 40) || '.example/a/' || i,
+            INSERT INTO topic_mentions
+            SELECT (i * 7 + k) % ? + 1, 'https://news' || (i % 40) || '.example/a/' || i,
                    'Source ' || (i % 40), TIMESTAMPTZ '2026-11-01' + to_seconds(i)
             FROM range(?) t(i), range(3) r(k)""", [topics, items])
         con.execute("""

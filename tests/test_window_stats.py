@@ -206,6 +206,11 @@ def test_topics_hold_each_key_once_with_its_first_and_last_mention(
         extract_pending(con, batch=70)
     assert con.execute("SELECT count(*) FROM topics GROUP BY key HAVING count(*) > 1"
                        ).fetchall() == []
+    # ... and each id once, which every stored mention refers to (migration 0010).
+    assert con.execute("SELECT count(*) FROM topics GROUP BY id HAVING count(*) > 1"
+                       ).fetchall() == []
+    assert con.execute("""SELECT count(*) FROM topic_mentions
+                          WHERE topic_id NOT IN (SELECT id FROM topics)""").fetchone() == (0,)
     topics = con.execute("SELECT key, first_seen_at, last_seen_at FROM topics ORDER BY key"
                          ).fetchall()
     assert topics == con.execute("""SELECT topic_key, min(event_at), max(event_at)

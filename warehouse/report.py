@@ -18,10 +18,10 @@ def daily_mentions(con: duckdb.DuckDBPyConnection, keys: Sequence[str], timezone
     if not keys:
         return out
     rows = con.execute("""
-        SELECT topic_key, CAST(timezone($tz, event_at) AS DATE) AS day, count(*) AS n
-        FROM mentions
-        WHERE topic_key IN (SELECT unnest($keys))
-          AND event_at >= $since AND event_at < $until
+        SELECT t.key, CAST(timezone($tz, m.event_at) AS DATE) AS day, count(*) AS n
+        FROM topics t JOIN topic_mentions m ON m.topic_id = t.id
+        WHERE t.key IN (SELECT unnest($keys))
+          AND m.event_at >= $since AND m.event_at < $until
         GROUP BY ALL""",
         {"tz": timezone, "keys": list(keys),
          # A day either side of the range in UTC, then trimmed to local days below.

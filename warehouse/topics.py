@@ -53,57 +53,73 @@ def save_mentions(con: duckdb.DuckDBPyConnection, items: Sequence[tuple[str, str
     """Store the topics found in one batch of items and mark the items extracted, atomically.
 
     `items` are (key, source, event_at); `found` holds the candidates of each item in turn,
-    distinct per item, in reading order. A new topic takes the label and kind of its first
-    mention in the batch (items in the order given); every topic's first and last seen times
-    widen to the batch's mentions."""
-    # One Arrow row per mention, in order, built in C: the items' columns repeated by their
-    # candidate counts. No join and no sort is left for DuckDB, and no Python object per
-    # mention (400,000 of them after a 10,000-item ingest).
+    distinct per item, in reading order. A new topic takes the next id, and the label and kind
+    of its first mention in the batch (items in the order given); every topic's first and last
+    seen times widen to the batch's mentions."""
+    # Built in C, with no Python object per mention (400,000 after a 10,000-item ingest): the
+    # items' columns repeated by their candidate counts, and the batch's distinct keys,
+    # numbered in order of first mention, with each mention's number.
     columns: list[Sequence[Any]] = [list(c) for c in zip(*items)] or [[], [], []]
     it = pa.table(columns, schema=_ITEM_SCHEMA)
-    which = pa.array(np.repeat(np.arange(len(items), dtype=np.int32),
-                               np.asarray(found.counts, dtype=np.int64)))
-    mentions = it.take(which)
-    batch = pa.table({
-        "topic_key": pa.array(found.keys, pa.string()),
-        "item_key": mentions.column("key"), "source": mentions.column("source"),
-        "event_at": mentions.column("event_at"),
-        "label": pa.array(found.labels, pa.string()),
-        "kind": pa.array(found.kinds, pa.string()),
-        "pos": pa.array(np.arange(len(found.keys), dtype=np.int32))})
+    mentions = it.take(pa.array(np.repeat(np.arange(len(items), dtype=np.int32),
+                                          np.asarray(found.counts, dtype=np.int64))))
+    encoded = pc.dictionary_encode(pa.array(found.keys, pa.string()))
+    number = encoded.indices.to_numpy(zero_copy_only=False)
+    # dictionary_encode numbers the keys as it meets them: a key's first mention is where the
+    # numbers reach a new high.
+    first = np.flatnonzero(number > np.maximum.accumulate(np.concatenate(([-1], number[:-1]))))
+    keys = pa.table({
+        "n": pa.array(np.arange(len(first), dtype=np.int32)), "key": encoded.dictionary,
+        "label": pa.array(found.labels, pa.string()).take(first),
+        "kind": pa.array(found.kinds, pa.string()).take(first)})
+    seen = pa.table({"n": encoded.indices, "event_at": mentions.column("event_at")})
     con.register("batch_items", it)
-    con.register("batch_mentions", batch)
+    con.register("batch_keys", keys)
+    con.register("batch_seen", seen)
     con.execute("BEGIN TRANSACTION")
     try:
-        # topics has no key (migration 0008): known topics widen their times, and only the
-        # keys it lacks are inserted, so that each is stored once.
+        # topics has no key (migration 0008): one join finds the topics already known, whose
+        # times widen; the others are numbered after the largest id (migration 0010).
         con.execute("""
             CREATE OR REPLACE TEMP TABLE batch_topics AS
-            SELECT topic_key AS key, arg_min(label, pos) AS label, arg_min(kind, pos) AS kind,
-                   min(event_at) AS first_seen_at, max(event_at) AS last_seen_at
-            FROM batch_mentions GROUP BY topic_key""")
+            WITH matched AS (
+                SELECT k.n, k.key, k.label, k.kind, s.first_seen_at, s.last_seen_at,
+                       t.id AS known_id
+                FROM batch_keys k
+                JOIN (SELECT n, min(event_at) AS first_seen_at, max(event_at) AS last_seen_at
+                      FROM batch_seen GROUP BY n) s USING (n)
+                LEFT JOIN topics t ON t.key = k.key
+            )
+            SELECT *, coalesce(known_id, (SELECT coalesce(max(id), 0) FROM topics)
+                   + row_number() OVER (PARTITION BY known_id IS NULL ORDER BY n))::INTEGER AS id
+            FROM matched""")
         con.execute("""
             UPDATE topics SET first_seen_at = least(topics.first_seen_at, b.first_seen_at),
                               last_seen_at = greatest(topics.last_seen_at, b.last_seen_at)
             FROM batch_topics b
-            WHERE topics.key = b.key AND (b.first_seen_at < topics.first_seen_at
-                                          OR b.last_seen_at > topics.last_seen_at)""")
-        con.execute("""INSERT INTO topics SELECT * FROM batch_topics b
-                       WHERE NOT EXISTS (SELECT 1 FROM topics t WHERE t.key = b.key)""")
+            WHERE topics.id = b.known_id AND (b.first_seen_at < topics.first_seen_at
+                                              OR b.last_seen_at > topics.last_seen_at)""")
+        con.execute("""INSERT INTO topics (id, key, label, kind, first_seen_at, last_seen_at)
+                       SELECT id, key, label, kind, first_seen_at, last_seen_at
+                       FROM batch_topics WHERE known_id IS NULL ORDER BY id""")
+        ids = np.asarray(con.execute("SELECT id FROM batch_topics ORDER BY n").fetchnumpy()["id"],
+                         np.int32)
         con.execute("DROP TABLE batch_topics")
         # A plain append (migration 0006): items are extracted once, their mentions written
         # in the transaction that sets the flag below, and an item's candidates are distinct.
         # In the order found (DuckDB keeps insertion order), i.e. by event time, so that zone
         # maps skip old row groups.
-        con.execute("""INSERT INTO mentions
-                       SELECT topic_key, item_key, source, event_at FROM batch_mentions""")
+        con.register("batch_mentions", pa.table({
+            "topic_id": pa.array(ids[number]), "item_key": mentions.column("key"),
+            "source": mentions.column("source"), "event_at": mentions.column("event_at")}))
+        con.execute("INSERT INTO topic_mentions SELECT * FROM batch_mentions")
         con.execute("UPDATE items SET extracted = TRUE WHERE key IN (SELECT key FROM batch_items)")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     finally:
-        for name in ("batch_items", "batch_mentions"):
+        for name in ("batch_items", "batch_keys", "batch_seen", "batch_mentions"):
             con.unregister(name)
 
 
@@ -128,39 +144,38 @@ def window_stats(con: duckdb.DuckDBPyConnection, as_of: datetime, *, recent: tim
     # Every run after an ingest scores some hundred thousand candidates, so the query reads
     # each mention once where it can: the last two buckets (the busiest: today's bursts and
     # the fresh ingest) in one pass that also picks the candidates, the older buckets of the
-    # candidates only, and sources and volume from the recent window alone. The candidates are
-    # numbered so that the later passes group by a number, not by a topic's key; the older
-    # buckets leave as lists (bucket, count) that numpy spreads into the series.
+    # candidates only, and sources and volume from the recent window alone. Mentions are
+    # grouped and joined by topic id (migration 0010); the older buckets leave as lists
+    # (bucket, count) that numpy spreads into the series.
     query = """
-        WITH two AS (
+        WITH candidates AS (
             -- Decide which topics to score from the last two buckets alone: most topics of a
             -- busy week are long tails that never qualify, and need no series.
-            SELECT topic_key,
+            SELECT topic_id,
                    count(*) FILTER (WHERE event_at > $recent_start) AS recent,
                    count(*) FILTER (WHERE event_at > $half_start) AS last_half,
                    count(*) FILTER (WHERE event_at <= $recent_start) AS previous
-            FROM mentions
+            FROM topic_mentions
             WHERE event_at > $two_ago AND event_at <= $as_of
-            GROUP BY topic_key
+            GROUP BY topic_id
             HAVING (recent >= $min_items OR previous >= $min_events)
                -- a one-bucket series has no room for yesterday: only today's topics
                AND ($buckets >= 2 OR recent > 0)
-        ), candidates AS (
-            SELECT *, row_number() OVER () AS id FROM two
         ), older AS (
-            SELECT id, list(b) AS bs, list(n) AS ns
-            FROM (SELECT c.id,
+            SELECT topic_id, list(b) AS bs, list(n) AS ns
+            FROM (SELECT topic_id,
                          (epoch_us($as_of) - epoch_us(m.event_at)) // $bucket_us AS b,
                          count(*) AS n
-                  FROM mentions m JOIN candidates c USING (topic_key)
+                  FROM topic_mentions m SEMI JOIN candidates c USING (topic_id)
                   WHERE m.event_at > $lookback AND m.event_at <= $two_ago
                   GROUP BY ALL)
-            GROUP BY id
+            GROUP BY topic_id
         ), per_source AS (
             -- Sources first, their kinds then: distinct counts over the few sources of each
             -- topic cost less than over each of its mentions.
-            SELECT c.id, m.source, sum(i.volume) AS volume
-            FROM mentions m JOIN candidates c ON c.topic_key = m.topic_key AND c.recent > 0
+            SELECT m.topic_id, m.source, sum(i.volume) AS volume
+            FROM topic_mentions m
+            SEMI JOIN (SELECT topic_id FROM candidates WHERE recent > 0) c USING (topic_id)
             -- A mention's event_at is its item's: only the recent window's items can match.
             LEFT JOIN (SELECT key, volume FROM items
                        WHERE event_at > $recent_start AND event_at <= $as_of
@@ -168,13 +183,13 @@ def window_stats(con: duckdb.DuckDBPyConnection, as_of: datetime, *, recent: tim
             WHERE m.event_at > $recent_start AND m.event_at <= $as_of
             GROUP BY ALL
         ), now AS (
-            SELECT p.id, count(*) AS breadth,
+            SELECT p.topic_id, count(*) AS breadth,
                    count(DISTINCT coalesce(s.kind, p.source)) AS platforms,
                    sum(p.volume) AS volume
             FROM per_source p LEFT JOIN sources s ON s.name = p.source
-            GROUP BY p.id
+            GROUP BY p.topic_id
         )
-        SELECT c.topic_key AS key, t.label, t.kind, c.recent::INTEGER AS recent,
+        SELECT t.key, t.label, t.kind, c.recent::INTEGER AS recent,
                c.last_half::INTEGER AS last_half,
                (c.recent - c.last_half)::INTEGER AS first_half,
                c.previous::INTEGER AS previous,
@@ -182,8 +197,8 @@ def window_stats(con: duckdb.DuckDBPyConnection, as_of: datetime, *, recent: tim
                coalesce(n.platforms, 0)::INTEGER AS platforms,
                coalesce(n.volume, 0)::DOUBLE AS volume, t.first_seen_at,
                o.bs::INTEGER[] AS bs, o.ns::INTEGER[] AS ns
-        FROM candidates c JOIN topics t ON t.key = c.topic_key
-        LEFT JOIN now n USING (id) LEFT JOIN older o USING (id)
+        FROM candidates c JOIN topics t ON t.id = c.topic_id
+        LEFT JOIN now n USING (topic_id) LEFT JOIN older o USING (topic_id)
         """
     params = {"lookback": as_of - recent * buckets, "as_of": as_of,
               "two_ago": as_of - recent * 2, "recent_start": as_of - recent,
@@ -232,13 +247,13 @@ def topic_stories(con: duckdb.DuckDBPyConnection, keys: Sequence[str], since: da
     if not keys:
         return []
     return con.execute("""
-        SELECT m.topic_key, i.key, i.title, i.summary, i.url, i.source, i.event_at, i.extra
-        FROM mentions m JOIN items i ON i.key = m.item_key
-        WHERE m.topic_key IN (SELECT unnest($keys)) AND m.event_at > $since
-          AND m.event_at <= $as_of
-        QUALIFY row_number() OVER (PARTITION BY m.topic_key ORDER BY m.event_at DESC, i.key)
+        SELECT t.key, i.key, i.title, i.summary, i.url, i.source, i.event_at, i.extra
+        FROM topics t JOIN topic_mentions m ON m.topic_id = t.id
+        JOIN items i ON i.key = m.item_key
+        WHERE t.key IN (SELECT unnest($keys)) AND m.event_at > $since AND m.event_at <= $as_of
+        QUALIFY row_number() OVER (PARTITION BY t.key ORDER BY m.event_at DESC, i.key)
                 <= $per_topic
-        ORDER BY m.topic_key, m.event_at DESC""",
+        ORDER BY t.key, m.event_at DESC""",
         {"keys": list(keys), "since": since, "as_of": as_of, "per_topic": per_topic}).fetchall()
 
 
@@ -248,12 +263,12 @@ def cooccurring_hashtags(con: duckdb.DuckDBPyConnection, keys: Sequence[str], si
     if not keys:
         return {}
     rows = con.execute("""
-        SELECT m.topic_key, t.label, count(*) AS n
-        FROM mentions m
-        JOIN mentions h ON h.item_key = m.item_key AND h.topic_key <> m.topic_key
-        JOIN topics t ON t.key = h.topic_key AND t.kind = 'hashtag'
-        WHERE m.topic_key IN (SELECT unnest($keys)) AND m.event_at > $since AND m.event_at <= $as_of
-        GROUP BY ALL ORDER BY m.topic_key, n DESC, t.label""",
+        SELECT k.key, t.label, count(*) AS n
+        FROM topics k JOIN topic_mentions m ON m.topic_id = k.id
+        JOIN topic_mentions h ON h.item_key = m.item_key AND h.topic_id <> m.topic_id
+        JOIN topics t ON t.id = h.topic_id AND t.kind = 'hashtag'
+        WHERE k.key IN (SELECT unnest($keys)) AND m.event_at > $since AND m.event_at <= $as_of
+        GROUP BY ALL ORDER BY k.key, n DESC, t.label""",
         {"keys": list(keys), "since": since, "as_of": as_of}).fetchall()
     out: dict[str, list[str]] = {}
     for key, label, _ in rows:

@@ -5,7 +5,7 @@ WITH m AS (
     SELECT t.key, t.label, min(m.event_at) AS first_mention, max(m.event_at) AS last_mention,
            count(*) AS mentions, count(DISTINCT m.source) AS sources,
            count(DISTINCT CAST(m.event_at AS DATE)) AS days_mentioned
-    FROM topics t JOIN mentions m ON m.topic_key = t.key
+    FROM topics t JOIN topic_mentions m ON m.topic_id = t.id
     WHERE t.label ILIKE '%' || $topic || '%'
     GROUP BY ALL
 ), hot AS (
