@@ -160,8 +160,10 @@ def compute_signals(stats: pa.Table, as_of: datetime,
     freshness = _round(np.fromiter(map(pow, repeat(0.5), half_lives.tolist()), np.float64, n), 4)
     breadth = _ints(stats, "breadth")
     kind, label = stats.column("kind"), stats.column("label")
+    # Several words, as str.split() counts them (the same whitespace, checked in a test).
+    words = pc.list_value_length(pc.utf8_split_whitespace(pc.utf8_trim_whitespace(label)))
     specific = (pc.is_in(kind, pa.array(["hashtag", "query"])).to_numpy(zero_copy_only=False)
-                | np.fromiter((len(x.split()) > 1 for x in label.to_pylist()), bool, n))
+                | pc.greater(words, 1).to_numpy(zero_copy_only=False))
     # How strongly a topic is trending now, factor by factor and in this order (a float product
     # is exact to the bit only in the same order): volume of talk and acceleration (logs and
     # roots keep one giant topic from flattening the rest), spread over sources and platforms,

@@ -101,7 +101,7 @@ def save_mentions(con: duckdb.DuckDBPyConnection, items: Sequence[tuple[str, str
                                               OR b.last_seen_at > topics.last_seen_at)""")
         con.execute("""INSERT INTO topics (id, key, label, kind, first_seen_at, last_seen_at)
                        SELECT id, key, label, kind, first_seen_at, last_seen_at
-                       FROM batch_topics WHERE known_id IS NULL ORDER BY id""")
+                       FROM batch_topics WHERE known_id IS NULL""")
         ids = np.asarray(con.execute("SELECT id FROM batch_topics ORDER BY n").fetchnumpy()["id"],
                          np.int32)
         con.execute("DROP TABLE batch_topics")
