@@ -22,12 +22,14 @@ from trends.config import SourceConfig
 from trends.extract import extract_pending
 from trends.signal_table import compute_signals, window_stats_table
 from trends.signals import SignalSettings
+from trends.topics import CandidateColumns
 from warehouse import topics as sql
 from warehouse.db import open_warehouse
 from warehouse.ingest import sync_sources
 
 NOW = datetime(2026, 11, 22, 5, 17, 31, 250_000, tzinfo=UTC)   # not on an hour: buckets cut hours
 DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
 SOURCES = [("Warta", "rss"), ("Kabar", "rss"), ("Detak", "rss"), ("Tren", "google_trends"),
            ("Forum", "reddit"), ("Layar", "youtube")]
 UNLISTED = "Lepas"          # a source missing from `sources`: it counts as its own platform
@@ -218,3 +220,33 @@ def test_topics_hold_each_key_once_with_its_first_and_last_mention(
                                  ).fetchall()
     assert len(topics) > 50
     assert any(first < NOW - 7 * DAY < last for _, first, last in topics)   # widened both ways
+
+
+def test_a_new_topic_takes_its_first_mention_and_the_next_id(
+        warehouse: duckdb.DuckDBPyConnection) -> None:
+    con = warehouse
+    con.execute("""INSERT INTO topics VALUES (7, 'kopi', 'Kopi', 'phrase', $t, $t)""",
+                {"t": NOW - DAY})
+    items = [("a", "Warta", NOW - 3 * HOUR), ("b", "Kabar", NOW - 5 * HOUR),
+             ("c", "Warta", NOW - HOUR)]
+    for key, source, at in items:
+        con.execute("""INSERT INTO items (key, source, url, title, summary, language,
+                                          fetched_at, event_at)
+                       VALUES (?, ?, ?, 'judul', '', 'id', ?, ?)""",
+                    [key, source, f"https://x.example/{key}", at, at])
+    # Items in the order given, candidates in reading order: "timnas" is first met in item
+    # a (as a name), "emas" in item b, and "kopi" is known.
+    sql.save_mentions(con, items, CandidateColumns(
+        [2, 3, 2], ["timnas", "kopi", "emas", "timnas", "kopi", "kopi", "emas"],
+        ["Timnas", "KOPI", "Emas", "TIMNAS", "kopi", "kopi!", "EMAS"],
+        ["name", "phrase", "phrase", "hashtag", "phrase", "phrase", "name"]))
+    assert con.execute("SELECT * FROM topics ORDER BY id").fetchall() == [
+        (7, "kopi", "Kopi", "phrase", NOW - DAY, NOW - HOUR),
+        (8, "timnas", "Timnas", "name", NOW - 5 * HOUR, NOW - 3 * HOUR),
+        (9, "emas", "Emas", "phrase", NOW - 5 * HOUR, NOW - HOUR)]
+    assert sorted(con.execute("SELECT topic_key, item_key FROM mentions").fetchall()) == [
+        ("emas", "b"), ("emas", "c"), ("kopi", "a"), ("kopi", "b"), ("kopi", "c"),
+        ("timnas", "a"), ("timnas", "b")]
+    # In the order found: by item, then reading order.
+    assert con.execute("SELECT topic_id, item_key FROM topic_mentions").fetchall() == [
+        (8, "a"), (7, "a"), (9, "b"), (8, "b"), (7, "b"), (7, "c"), (9, "c")]

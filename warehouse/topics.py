@@ -63,10 +63,10 @@ def save_mentions(con: duckdb.DuckDBPyConnection, items: Sequence[tuple[str, str
     it = pa.table(columns, schema=_ITEM_SCHEMA)
     mentions = it.take(pa.array(np.repeat(np.arange(len(items), dtype=np.int32),
                                           np.asarray(found.counts, dtype=np.int64))))
-    encoded = pc.dictionary_encode(pa.array(found.keys, pa.string()))
+    encoded = pa.array(found.keys, pa.dictionary(pa.int32(), pa.string()))
     number = encoded.indices.to_numpy(zero_copy_only=False)
-    # dictionary_encode numbers the keys as it meets them: a key's first mention is where the
-    # numbers reach a new high.
+    # Arrow numbers the keys as it meets them: a key's first mention is where the numbers
+    # reach a new high.
     first = np.flatnonzero(number > np.maximum.accumulate(np.concatenate(([-1], number[:-1]))))
     keys = pa.table({
         "n": pa.array(np.arange(len(first), dtype=np.int32)), "key": encoded.dictionary,
