@@ -271,6 +271,36 @@ def test_a_chunk_whose_worker_died_is_extracted_here() -> None:
     assert items_candidates(chunk).keys
 
 
+def test_extraction_goes_on_here_when_no_worker_starts(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from concurrent.futures import ProcessPoolExecutor
+    from datetime import UTC, datetime
+
+    from trends import extract
+    from warehouse.db import open_warehouse
+
+    class NoWorkers(ProcessPoolExecutor):
+        def submit(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            raise OSError("fork: Resource temporarily unavailable")
+
+    monkeypatch.setattr(extract, "PARALLEL_MIN_ITEMS", 2)
+    monkeypatch.setattr(extract, "CHUNK_ITEMS", 2)
+    found = {}
+    for name, workers in (("alone", 1), ("no worker", 2)):
+        if workers > 1:
+            monkeypatch.setattr(extract, "ProcessPoolExecutor", NoWorkers)
+        with open_warehouse(tmp_path / f"{workers}.duckdb") as con:
+            for i in range(9):
+                at = datetime(2026, 11, 22, i, tzinfo=UTC)
+                con.execute("""INSERT INTO items (key, source, title, summary, language,
+                                                  fetched_at, event_at)
+                               VALUES (?, 's', ?, '', 'id', ?, ?)""",
+                            [f"k{i}", f"Harga Emas Antam Naik Lagi {i}", at, at])
+            assert extract.extract_pending(con, workers=workers) == 9
+            found[name] = con.execute("SELECT topic_key, item_key FROM mentions ORDER BY ALL"
+                                      ).fetchall()
+    assert found["alone"] == found["no worker"] and len(found["alone"]) > 9
+
+
 def test_word_roots_are_stored_and_reach_every_worker(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime, timedelta
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -31,8 +32,7 @@ def _extract_all(rows: Sequence[tuple[Any, ...]],
     results: list[CandidateColumns | None] = [None] * len(chunks)
     # forkserver, not fork: the caller holds DuckDB's threads (and maybe Prefect's), and a
     # forked child of a threaded process can deadlock on a lock some thread held. The server
-    # preloads trends.topics alone (not duckdb, pyarrow or this module): a worker is ready in
-    # a few tenths of a second, and this process extracts meanwhile.
+    # preloads trends.topics alone (not duckdb, pyarrow or this module).
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["trends.topics"])
     learned: dict[str, str] = {}
@@ -43,27 +43,49 @@ def _extract_all(rows: Sequence[tuple[Any, ...]],
         # worker so that none waits: each chunk is done once, by whoever reaches it first.
         front, back = 0, len(chunks)
         queued: dict[Future[tuple[CandidateColumns, dict[str, str]]], int] = {}
+        unsent: list[int] = []      # chunks no worker could take: this process does them
         broken = False
 
-        def refill() -> None:
-            nonlocal back, broken
-            while not broken and len(queued) < 2 * (workers - 1) and back > front:
-                try:
-                    queued[pool.submit(candidates_and_roots, chunks[back - 1])] = back - 1
-                except BrokenProcessPool:
-                    broken = True      # this process does the rest
-                else:
-                    back -= 1
+        def for_workers() -> list[int]:
+            nonlocal back
+            n = min(2 * (workers - 1) - len(queued), back - front)
+            back -= n
+            return list(range(back + n - 1, back - 1, -1))
 
-        refill()
+        def send(claimed: list[int]) -> None:
+            nonlocal broken
+            for i in claimed:
+                if not broken:
+                    try:
+                        queued[pool.submit(candidates_and_roots, chunks[i])] = i
+                        continue
+                    except Exception:
+                        # BrokenProcessPool, or the fork server or a worker failing to start
+                        # (an OSError, a resource limit): this process gives the same
+                        # candidates, so it takes the chunk rather than fail the run.
+                        broken = True
+                unsent.append(i)
+
+        # The first submissions start the fork server and the workers, which holds the
+        # submitting thread a few tenths of a second: another thread makes them while this one
+        # extracts. Only this thread claims chunks, and it reads what the other one filled in
+        # only once that one is done.
+        starter = threading.Thread(target=send, args=(for_workers(),), daemon=True)
+        starter.start()
         while front < back:
             results[front], roots = candidates_and_roots(chunks[front])
             learned.update(roots)
             front += 1
-            for future in [f for f in queued if f.done()]:
-                i = queued.pop(future)
-                results[i] = _result(future, chunks[i], learned)
-            refill()
+            if not starter.is_alive():
+                for future in [f for f in queued if f.done()]:
+                    i = queued.pop(future)
+                    results[i] = _result(future, chunks[i], learned)
+                if not broken:
+                    send(for_workers())
+        starter.join()
+        for i in unsent:
+            results[i], roots = candidates_and_roots(chunks[i])
+            learned.update(roots)
         for future, i in queued.items():
             results[i] = _result(future, chunks[i], learned)
     found = CandidateColumns.empty()
