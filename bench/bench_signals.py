@@ -20,7 +20,8 @@ incremental update after an ingest of 10,000 new items.
    storing them (save_signals, in a transaction as score runs it); extract_pending's steps,
    called one by one so that each is timed. Two sums are printed: the update of the trend
    signals once the new items' topics are known (the target; the text analysis has its own
-   figure, bench_topics.py), and the whole of it.
+   figure, bench_topics.py), and the whole of it. Then, not part of the update, what an
+   analyst asks next is timed: trending_now's top 20 and the top story's topic_timeline.
    The new items' text (--text): bench_topics' generator (58 words and ~40 topics an item,
    the cap: a stress case) and tempo.co's archive as ingest stores it (real news, ~23 topics an
    item, 6,134 distinct articles taken in turn; needs ../shared/fixtures). Each runs twice: on
@@ -199,10 +200,20 @@ def incremental(db: Path, new: int, text: str) -> dict[str, float]:
         con.execute("COMMIT")
         lap()
         assert not sql.pending_items(con, 1)
+        # What an analyst asks next (docs/sql.md), not part of the update: the stories
+        # trending now, and the timeline of the strongest.
+        t0 = time.perf_counter()
+        top = con.execute("SELECT topic_key FROM trending_now ORDER BY rank LIMIT 20"
+                          ).fetchall()[0][0]
+        t1 = time.perf_counter()
+        con.execute("""SELECT bucket, mentions, sources FROM topic_timeline
+                       WHERE topic_key = ? AND grain = 'day' ORDER BY bucket""", [top]).fetchall()
+        t2 = time.perf_counter()
     steps = ("extract", "save_mentions", "window_stats", "compute_signals", "save_signals")
     out: dict[str, float] = {"extracted": len(rows), "topics": len(signals), "load": load,
                              "rss_mb": _peak_rss_mb(), "candidates": len(found.keys) / len(rows),
-                             "roots_known": roots_known}
+                             "roots_known": roots_known, "trending_now_s": t1 - t0,
+                             "topic_timeline_s": t2 - t1}
     for i, step in enumerate(steps):
         out[f"{step}_s"] = times[i + 1] - times[i]
         out[f"{step}_cpu_s"] = cpus[i + 1] - cpus[i]
@@ -276,6 +287,8 @@ def _report(inc: dict[str, float], what: str) -> None:
     print(f"  update of the trend signals once the items' topics are known: {update_s:.2f} s "
           f"[target <= 3 s]; with the text analysis of the new items: "
           f"{update_s + inc['extract_s']:.2f} s")
+    print(f"  then an analyst's queries: trending_now's top 20 {inc['trending_now_s']:.2f} s, "
+          f"the strongest story's topic_timeline by day {inc['topic_timeline_s']:.2f} s")
 
 
 def main() -> int:

@@ -42,14 +42,15 @@ CREATE VIEW mentions AS
 SELECT t.key AS topic_key, m.item_key, m.source, m.event_at
 FROM topic_mentions m JOIN topics t ON t.id = m.topic_id;
 
--- As in 0003, grouped by id.
+-- As in 0003, joined by id. The join stays inside each grouping, so that a filter on a topic
+-- reaches the mentions (a query about one topic reads its mentions only).
 CREATE OR REPLACE VIEW topic_timeline AS
-SELECT t.key AS topic_key, t.label, b.grain, b.bucket, b.mentions, b.sources
-FROM (SELECT topic_id, 'hour' AS grain, date_trunc('hour', event_at) AS bucket,
-             count(*) AS mentions, count(DISTINCT source) AS sources
-      FROM topic_mentions GROUP BY ALL
-      UNION ALL
-      SELECT topic_id, 'day' AS grain, date_trunc('day', event_at) AS bucket,
-             count(*) AS mentions, count(DISTINCT source) AS sources
-      FROM topic_mentions GROUP BY ALL) b
-JOIN topics t ON t.id = b.topic_id;
+SELECT t.key AS topic_key, t.label, 'hour' AS grain, date_trunc('hour', m.event_at) AS bucket,
+       count(*) AS mentions, count(DISTINCT m.source) AS sources
+FROM topic_mentions m JOIN topics t ON t.id = m.topic_id
+GROUP BY t.key, t.label, date_trunc('hour', m.event_at)
+UNION ALL
+SELECT t.key AS topic_key, t.label, 'day' AS grain, date_trunc('day', m.event_at) AS bucket,
+       count(*) AS mentions, count(DISTINCT m.source) AS sources
+FROM topic_mentions m JOIN topics t ON t.id = m.topic_id
+GROUP BY t.key, t.label, date_trunc('day', m.event_at);
