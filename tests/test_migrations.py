@@ -16,26 +16,13 @@ T0 = datetime(2026, 11, 20, 8, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
 
-def _warehouse_before(path: Path, version: int) -> None:
-    """A warehouse with the migrations before `version` applied, as an older release left it."""
-    con = duckdb.connect(str(path))
-    con.execute("""CREATE TABLE schema_migrations (
-        version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,
-        applied_at TIMESTAMPTZ NOT NULL DEFAULT now())""")
-    for v, name, text in migrations():
-        if v < version:
-            con.execute(text)
-            con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [v, name])
-    con.close()
-
-
 def test_topic_ids_keep_every_mention_and_new_topics_number_on(tmp_path: Path) -> None:
     path = tmp_path / "old.duckdb"
-    _warehouse_before(path, 10)
     mentions = [("harga emas", f"i{i}", "Warta", T0 + i * HOUR) for i in range(5)]
     mentions += [("timnas indonesia", f"i{i}", "Kabar", T0 + i * HOUR) for i in range(2, 8)]
     mentions += [("#harbolnas1212", "i3", "Tren", T0 + 3 * HOUR)]
     with duckdb.connect(str(path)) as con:
+        migrate(con, before=10)      # as the release before migration 0010 left it
         con.executemany("INSERT INTO mentions VALUES (?, ?, ?, ?)", mentions)
         con.execute("""INSERT INTO topics SELECT topic_key, upper(topic_key), 'phrase',
                               min(event_at), max(event_at)

@@ -50,7 +50,7 @@ def _extract_all(rows: Sequence[tuple[Any, ...]],
             nonlocal back
             n = min(2 * (workers - 1) - len(queued), back - front)
             back -= n
-            return list(range(back + n - 1, back - 1, -1))
+            return list(reversed(range(back, back + n)))
 
         def send(claimed: list[int]) -> None:
             nonlocal broken
@@ -73,8 +73,7 @@ def _extract_all(rows: Sequence[tuple[Any, ...]],
         starter = threading.Thread(target=send, args=(for_workers(),), daemon=True)
         starter.start()
         while front < back:
-            results[front], roots = candidates_and_roots(chunks[front])
-            learned.update(roots)
+            results[front] = _here(chunks[front], learned)
             front += 1
             if not starter.is_alive():
                 for future in [f for f in queued if f.done()]:
@@ -84,8 +83,7 @@ def _extract_all(rows: Sequence[tuple[Any, ...]],
                     send(for_workers())
         starter.join()
         for i in unsent:
-            results[i], roots = candidates_and_roots(chunks[i])
-            learned.update(roots)
+            results[i] = _here(chunks[i], learned)
         for future, i in queued.items():
             results[i] = _result(future, chunks[i], learned)
     found = CandidateColumns.empty()
@@ -95,13 +93,20 @@ def _extract_all(rows: Sequence[tuple[Any, ...]],
     return found, learned
 
 
+def _here(chunk: Sequence[tuple[Any, ...]], learned: dict[str, str]) -> CandidateColumns:
+    """Extract a chunk in this process, adding the roots it computed to `learned`."""
+    found, roots = candidates_and_roots(chunk)
+    learned.update(roots)
+    return found
+
+
 def _result(future: Future[tuple[CandidateColumns, dict[str, str]]],
             chunk: Sequence[tuple[Any, ...]], learned: dict[str, str]) -> CandidateColumns:
     try:
         found, roots = future.result()
     except BrokenProcessPool:
         # A worker died (killed, out of memory): extract its chunk here rather than fail.
-        found, roots = candidates_and_roots(chunk)
+        return _here(chunk, learned)
     learned.update(roots)
     return found
 

@@ -39,15 +39,16 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Apply the migrations this warehouse has not seen yet; return their names."""
+def migrate(con: duckdb.DuckDBPyConnection, *, before: int | None = None) -> list[str]:
+    """Apply the migrations this warehouse has not seen yet, those numbered below `before`
+    if given (a warehouse as an older release left it); return their names."""
     con.execute("""CREATE TABLE IF NOT EXISTS schema_migrations (
         version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,
         applied_at TIMESTAMPTZ NOT NULL DEFAULT now())""")
     done = {v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
     applied = []
     for version, name, sql in migrations():
-        if version in done:
+        if version in done or before is not None and version >= before:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
