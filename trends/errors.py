@@ -2,6 +2,7 @@
 
 TrendsError
 ├── ConfigError        bad trends.toml or bad usage: exit code 2, one line naming file, key and fix
+│   └── StoragePathError    the warehouse, snapshot or lock path cannot be used as configured
 ├── FetchError         a source could not be fetched or parsed; recorded in fetch_log, never fatal
 │   ├── TransientFetchError   worth retrying: timeouts, connection errors, 5xx, 429
 │   └── PermanentFetchError   not worth retrying: 4xx, too large, not a feed
@@ -32,6 +33,12 @@ class ConfigError(TrendsError):
         where = ": ".join(p for p in (self.file, self.key) if p)
         text = f"{where}: {self.problem}" if where else self.problem
         return f"{text}; {self.fix}" if self.fix else text
+
+
+class StoragePathError(ConfigError):
+    """A file-system path of the warehouse (the file, its read snapshot, its lock) that cannot be
+    used: no permission, a directory where a file belongs, a read-only or full disk, a file
+    that is not a DuckDB database. `file` names the path; the fix is the user's to make."""
 
 
 class FetchError(TrendsError):

@@ -9,6 +9,7 @@ so that readers never open the live file.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import re
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from trends.errors import WarehouseError
+from warehouse.paths import LOCK, SNAPSHOT, WAREHOUSE, ensure_parent, storage_error
 
 if TYPE_CHECKING:
     from trends.config import WarehouseConfig
@@ -63,31 +65,55 @@ def migrate(con: duckdb.DuckDBPyConnection, *, before: int | None = None) -> lis
     return applied
 
 
-def connect(path: str | Path, *, read_only: bool = False,
-            wait: float = 0.0) -> duckdb.DuckDBPyConnection:
+# What a reader's connection may not do, whatever SQL it is given: touch the file system
+# (read_csv, glob, COPY ... TO, EXPORT DATABASE, ATTACH of the live file), install or load
+# extensions, or change any of this afterwards (lock_configuration, set last).
+_LOCKED_DOWN = {"enable_external_access": False, "autoinstall_known_extensions": False,
+                "autoload_known_extensions": False}
+
+
+def connect_locked(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB file read-only with access to nothing but that file: the connection every
+    reader of the warehouse gets (`trends sql`, named queries, status, previews)."""
+    con = duckdb.connect(str(path), read_only=True, config=dict(_LOCKED_DOWN))
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def connect(path: str | Path, *, read_only: bool = False, wait: float = 0.0,
+            snapshot: Path | None = None) -> duckdb.DuckDBPyConnection:
     """Open the warehouse; migrate it when opened for writing. `wait` seconds are spent retrying
-    while another process holds the file."""
+    while another process holds the file. Read-only connections are locked down as
+    `connect_locked` says. `snapshot`, the warehouse's read snapshot, is named in the fix when
+    the file turns out not to be a DuckDB database."""
     path = Path(path)
     if read_only and not path.exists():
         raise WarehouseError(f"{path}: no warehouse yet; run `trends ingest` or `trends init` first")
     if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_parent(path)
     deadline = time.monotonic() + wait
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            if read_only:
+                return connect_locked(path)
+            con = duckdb.connect(str(path))
             break
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower() and time.monotonic() < deadline:
                 time.sleep(0.2)
                 continue
-            raise WarehouseError(f"{path}: cannot open the warehouse ({_first_line(exc)})") from exc
+            raise (storage_error(path, exc, snapshot=snapshot) or WarehouseError(
+                f"{path}: cannot open the warehouse ({_first_line(exc)})")) from exc
         except duckdb.Error as exc:
             raise WarehouseError(f"{path}: cannot open the warehouse ({_first_line(exc)})") from exc
     # Timestamps are stored and compared in UTC; a client's local day is computed explicitly.
     con.execute("SET TimeZone = 'UTC'")
-    if not read_only:
-        migrate(con)
+    migrate(con)
     return con
 
 
@@ -121,14 +147,36 @@ def connect_url(url: str, *, read_only: bool = False) -> duckdb.DuckDBPyConnecti
     return con
 
 
+def check_writable(warehouse: WarehouseConfig) -> None:
+    """Fail early, with the one-line StoragePathError, when the warehouse, its lock or its
+    snapshot could not be written: before a Prefect flow starts, whose failure would bury the
+    line under a traceback. Takes no lock and opens no database."""
+    if warehouse.url:
+        return
+    path, snapshot = warehouse.path, warehouse.snapshot_path
+    lock_path = Path(str(path) + ".lock")
+    for file, what in ((path, WAREHOUSE), (snapshot, SNAPSHOT)):
+        ensure_parent(file, what)
+        if file.is_dir():
+            raise storage_error(file, IsADirectoryError(errno.EISDIR, "Is a directory"),
+                                what) or WarehouseError(f"{file}: is a directory")
+    try:
+        os.close(os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644))
+    except OSError as exc:
+        raise (storage_error(lock_path, exc, LOCK) or exc) from None
+
+
 @contextmanager
 def writer_lock(path: str | Path, *, wait: float = 0.0) -> Iterator[None]:
     """Serialize the runs that write one warehouse on this machine: an exclusive `flock` on
     `<warehouse>.lock`, waited for up to `wait` seconds. The kernel drops it when the holder
     dies, so a killed run never leaves a stale lock behind."""
     lock_path = Path(str(path) + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    ensure_parent(lock_path, LOCK)
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise (storage_error(lock_path, exc, LOCK) or exc) from None
     try:
         deadline = time.monotonic() + wait
         while True:
@@ -167,7 +215,7 @@ def open_writer(warehouse: WarehouseConfig, *,
     started = time.monotonic()
     with writer_lock(warehouse.path, wait=wait):
         remaining = max(0.0, wait - (time.monotonic() - started))
-        con = connect(warehouse.path, wait=remaining)
+        con = connect(warehouse.path, wait=remaining, snapshot=warehouse.snapshot_path)
         try:
             yield con
             publish(con, warehouse.path, warehouse.snapshot_path)
@@ -181,14 +229,14 @@ class LazyWriter:
     so that the file is free while the network is slow. Runs stay serialized by the lock that
     `writer_session` holds around the whole run."""
 
-    def __init__(self, path: Path, wait: float) -> None:
-        self.path, self.wait = path, wait
+    def __init__(self, path: Path, wait: float, snapshot: Path | None = None) -> None:
+        self.path, self.wait, self.snapshot = path, wait, snapshot
         self.con: duckdb.DuckDBPyConnection | None = None
         self.used = False
 
     def get(self) -> duckdb.DuckDBPyConnection:
         if self.con is None:
-            self.con = connect(self.path, wait=self.wait)
+            self.con = connect(self.path, wait=self.wait, snapshot=self.snapshot)
             self.used = True
         return self.con
 
@@ -212,7 +260,7 @@ def writer_session(warehouse: WarehouseConfig, *, wait: float = 0.0) -> Iterator
             yield writer
         return
     with writer_lock(warehouse.path, wait=wait):
-        writer = LazyWriter(warehouse.path, wait)
+        writer = LazyWriter(warehouse.path, wait, warehouse.snapshot_path)
         try:
             yield writer
             if writer.used:

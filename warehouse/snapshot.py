@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from trends.errors import WarehouseError
+from warehouse.db import connect_locked as _locked
+from warehouse.paths import SNAPSHOT, ensure_parent, storage_error
 
 if TYPE_CHECKING:
     from trends.config import WarehouseConfig
@@ -53,30 +55,31 @@ def publish(con: duckdb.DuckDBPyConnection, warehouse_path: str | Path,
     src, dst = Path(warehouse_path), Path(snapshot_path)
     # CHECKPOINT writes the WAL into the main file; after it the file alone is the database.
     con.execute("CHECKPOINT")
-    dst.parent.mkdir(parents=True, exist_ok=True)
+    ensure_parent(dst, SNAPSHOT)
     tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
     try:
         shutil.copyfile(src, tmp)
         os.replace(tmp, dst)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise WarehouseError(f"{dst}: cannot publish the read snapshot ({exc})") from exc
+        raise (storage_error(dst, exc, SNAPSHOT) or WarehouseError(
+            f"{dst}: cannot publish the read snapshot ({exc})")) from exc
     return Published(path=dst, bytes=dst.stat().st_size, seconds=time.perf_counter() - t0)
 
 
 def connect_snapshot(snapshot_path: str | Path) -> duckdb.DuckDBPyConnection:
-    """Open the snapshot read-only. Raises WarehouseError when none was published yet."""
+    """Open the snapshot read-only and locked down (see `warehouse.db.connect_locked`). Raises
+    WarehouseError when none was published yet."""
     path = Path(snapshot_path)
     if not path.exists():
         raise WarehouseError(f"{path}: no read snapshot yet; it is published after each "
                              "ingest, score or digest run (run `trends ingest` first)")
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        return _locked(path)
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise WarehouseError(f"{path}: cannot open the read snapshot ({first})") from exc
-    con.execute("SET TimeZone = 'UTC'")
-    return con
+        raise (storage_error(path, exc, SNAPSHOT) or WarehouseError(
+            f"{path}: cannot open the read snapshot ({first})")) from exc
 
 
 @contextmanager
