@@ -4,7 +4,7 @@ Every file of ../shared/fixtures/real/feedparser-tests/ is served with the respo
 leading comment names (`Header: Content-type: ...`, as feedparser's test server does) and is a
 source of one ingest run. The run completes; for each file, our parser finds exactly the entries
 feedparser finds when it parses the same bytes with the same headers, and every one of them is
-stored (entries of one file that share a key, e.g. the same link, are one item, and an item
+stored (entries of one file that share a key, e.g. the same guid, are one item, and an item
 already brought by another file is credited to this one too, in item_sources); a file that
 yields nothing is an error row in fetch_log with a reason.
 """
@@ -20,7 +20,7 @@ from tests.conftest import FIXTURES
 from tests.feeds import served_headers
 from trends.config import SourceConfig, load_config
 from trends.ingest import ingest
-from trends.normalize import repair_charset
+from trends.normalize import identify_entries, repair_charset
 from trends.sources.rss import entry_to_item
 from warehouse.db import open_warehouse
 
@@ -37,8 +37,9 @@ def expected_keys(body: bytes, headers: dict[str, str], url: str,
     d = feedparser.parse(io.BytesIO(body), response_headers=response_headers,
                          sanitize_html=False, resolve_relative_uris=False)
     source = SourceConfig(name=name, kind="rss", url=url)
-    return len(d.entries), {entry_to_item(e, source=source, language=None).key
-                            for e in d.entries}
+    items = [entry_to_item(e, source=source, language=None) for e in d.entries]
+    identify_entries(items, d.feed.get("link"))
+    return len(d.entries), {item.key for item in items}
 
 
 @pytest.mark.fixtures

@@ -20,7 +20,7 @@ import pytest
 from tests.feeds import news_entries, rss
 from tests.test_http import RawServer, drip, respond
 from trends import http
-from trends.config import load_config
+from trends.config import Config, load_config
 from trends.deliver import build_digest
 from trends.digest import render_text
 from trends.ingest import ingest
@@ -100,6 +100,7 @@ RAW_ROUTES: dict[str, tuple[str, bytes, dict[str, str | None]]] = {
         "<item><title>Link javascript</title><link>javascript:alert(document.cookie)</link>"
         "</item>",
         "<item><title>Link data</title><link>data:text/html;base64,PHNjcmlwdD4=</link></item>",
+        "<item><title>Link file</title><link>file:///etc/passwd</link></item>",
         "<item><title>Link biasa</title><link>https://links.example/ok</link></item>"]), {}),
 }
 
@@ -163,6 +164,11 @@ def blackhole() -> Iterator[int]:
             f.close()
 
 
+def con_attempts(config: Config) -> list[tuple[str, int]]:
+    with open_warehouse(config.warehouse.path) as con:
+        return con.execute("SELECT source, attempts FROM fetch_log").fetchall()
+
+
 def test_every_fault_is_recorded_and_the_good_sources_land(
         write_config, feed_server, faults, blackhole) -> None:  # type: ignore[no-untyped-def]
     raw, secret = faults
@@ -199,6 +205,9 @@ def test_every_fault_is_recorded_and_the_good_sources_land(
         # defusedxml refuses entity declarations outright
         "trends-laughs": ("error", "not_a_feed"), "trends-xxe": ("error", "not_a_feed"),
     }
+    attempts = dict(con_attempts(config))
+    # one deadline per source, retries included: the drip is cut once, never tried again
+    assert attempts["drip"] == 1 and attempts["http500"] == 2
     assert "ConnectTimeout" in log["connect-timeout"][2]
     assert "ReadTimeout" in log["read-timeout"][2] and "deadline" in log["drip"][2]
     assert "decoded" in log["bomb"][2]
@@ -208,6 +217,8 @@ def test_every_fault_is_recorded_and_the_good_sources_land(
     for row in items:
         by_source.setdefault(str(row[0]), []).append(row[1:])
     assert len(by_source["good-a"]) == 5 and len(by_source["good-b"]) == 4
+    # the unresolved entity is not text: no "xxe" to become a topic or a hashtag
+    assert [r[:2] for r in by_source["xxe"]] == [("leak end", "")]
     # the entry before the cut survives a truncated document, and the warning is kept; the
     # cut one is an entry to feedparser too (its title unclosed, so empty), and it is kept
     assert sorted(r[0] for r in by_source["truncated"]) == ["", "Satu berita utuh"]
@@ -227,9 +238,9 @@ def test_every_fault_is_recorded_and_the_good_sources_land(
         assert event_at == fetched_at
     assert dates["Dari masa depan"][3] > NOW + timedelta(days=29)
     assert dates["Tanpa tanggal sama sekali"][3] is None and dates["Tanggal rusak"][3] is None
-    # javascript: and data: links are never stored; the items are, without a url
+    # javascript:, data: and file: links are never stored; the items are, without a url
     links = {r[0]: r[2] for r in by_source["links"]}
-    assert links == {"Link javascript": None, "Link data": None,
+    assert links == {"Link javascript": None, "Link data": None, "Link file": None,
                      "Link biasa": "https://links.example/ok"}
     # no entity expansion, no local file read
     text = "\n".join(str(v) for row in items for v in row)

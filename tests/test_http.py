@@ -331,3 +331,47 @@ def test_alarms_fire_at_their_deadline_unless_cancelled() -> None:
     assert [name for name, _ in fired] == ["early", "late"]
     # never before its deadline (the upper side is the machine's, not the alarm's)
     assert fired[0][1] >= 0.05 and fired[1][1] >= 0.3
+
+
+def test_one_deadline_for_the_whole_fetch_retries_included(stop: threading.Event) -> None:
+    # A drip that a retry would only restart: cut once, at the deadline, never attempted twice.
+    with RawServer(lambda c, p: drip(c, stop)) as srv, http.make_client(timeout=2) as client:
+        with pytest.raises(TransientFetchError) as err:
+            http.fetch(client, srv.url("/drip"), retries=2, backoff=0.01, deadline=0.4)
+    assert err.value.reason == "timeout" and "deadline of 0.4 s" in err.value.detail
+    assert getattr(err.value, "attempts") == 1 and len(srv.requests) == 1
+
+
+def test_no_retry_is_begun_that_the_deadline_cannot_see_through() -> None:
+    # Retry-After: 30 on a 2 s deadline: the fetch gives up at once instead of sleeping.
+    with RawServer(lambda c, p: respond(c, b"", "503 Service Unavailable",
+                                        {"Retry-After": "30"})) as srv, \
+            http.make_client(timeout=0.5) as client:
+        started = time.monotonic()
+        with pytest.raises(TransientFetchError) as err:
+            http.fetch(client, srv.url("/busy"), retries=2)
+        waited = time.monotonic() - started
+    assert err.value.reason == "http_503" and len(srv.requests) == 1
+    assert waited < 30      # the proof is the request count; this only names the failure
+
+
+def test_the_error_that_gives_up_says_what_each_attempt_met(stop: threading.Event) -> None:
+    # first a read timeout (0.3 s), then the drip cut by what is left of the 1 s deadline
+    answers = iter([lambda c: stop.wait(5), lambda c: drip(c, stop)])
+    with RawServer(lambda c, p: next(answers)(c)) as srv, \
+            http.make_client(timeout=0.3) as client:
+        with pytest.raises(TransientFetchError) as err:
+            http.fetch(client, srv.url("/x"), retries=3, backoff=0.01, deadline=1.0)
+    assert err.value.detail.startswith("ReadTimeout; then total deadline of 1 s passed")
+    assert len(srv.requests) == 2
+
+
+def test_waiting_for_a_busy_host_counts_against_the_deadline() -> None:
+    # One slot on the host, held by a slow fetch: the second source waits what is left of its
+    # deadline for it and is cut then, instead of starting its own deadline afterwards.
+    limiter = http.HostLimiter(per_host=1)
+    with limiter.slot("http://127.0.0.1:1/a"):
+        with pytest.raises(TransientFetchError) as err:
+            with limiter.slot("http://127.0.0.1:1/b", timeout=0.2):
+                pass
+    assert err.value.reason == "timeout" and "free connection to 127.0.0.1:1" in err.value.detail

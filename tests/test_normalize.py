@@ -75,7 +75,9 @@ def test_shortcuts_agree_with_the_slow_definitions() -> None:
               "\x85", "\u200b", "a", "é"]
     for _ in range(20_000):
         text = "".join(rnd.choice(spaces) for _ in range(rnd.randrange(1, 12)))
-        assert clean_text(text) == re.sub(r"\s+", " ", text).strip(), repr(text)
+        visible = re.sub("[\x00-\x08\x0e-\x1b\x7f-\x9f\u061c\u200b\u200e\u200f"
+                         "\u202a-\u202e\u2066-\u2069\ufeff]", "", text)
+        assert clean_text(text) == re.sub(r"\s+", " ", visible).strip(), repr(text)
     chars = list("hHtTpPsS:/?#[]x.\t\n :@é")
     for _ in range(20_000):
         url = rnd.choice(["http://", "https://", "HTTP://", "http:/", "ftp://", "", "http:///"])
@@ -95,3 +97,14 @@ def test_feed_items_survive_pickling_whole() -> None:
     back = pickle.loads(pickle.dumps(item))
     assert back == item
     assert len(item.__reduce__()[1]) == len(fields(FeedItem))   # a new field is not forgotten
+
+
+def test_clean_text_drops_unknown_entities_and_invisible_controls() -> None:
+    # an undeclared entity left by a hostile feed is not text: no topic, no hashtag from it
+    assert clean_text("XXE &xxe; end") == "XXE end"
+    assert clean_text("AT&amp;T &amp; Indosat") == "AT&T & Indosat"
+    # a right-to-left override would reverse a headline on screen; NUL and ESC reach terminals
+    assert clean_text("promo \u202egnp.exe\u202c hari ini") == "promo gnp.exe hari ini"
+    assert clean_text("a\x00b\x1b[31mc\u200bd\ufeff") == "ab[31mcd"
+    # joiners stay: emoji sequences need them
+    assert clean_text("kopi \U0001f469\u200d\U0001f373") == "kopi \U0001f469\u200d\U0001f373"

@@ -29,9 +29,10 @@ USER_AGENT = f"trends/{__version__} (+feed reader; polite polling with condition
 MAX_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 30.0
-# A whole fetch (connect, headers, body) may take this many read timeouts (60 s with the
-# default 15 s), however steadily a slow server drips bytes: read timeouts alone never fire on
-# a server that sends one byte per second.
+# A whole fetch of one source (waiting for a connection to its host, every attempt and the
+# waits between them) may take this many read timeouts: 60 s with the default 15 s, however
+# steadily a slow server drips bytes (read timeouts alone never fire on a server that sends one
+# byte per second), and however often it fails. A run never waits on one source longer.
 DEADLINE_READ_TIMEOUTS = 4.0
 PER_HOST = 4
 
@@ -73,28 +74,43 @@ def fetch(client: httpx.Client, url: str, *, etag: str | None = None,
     """GET `url` conditionally. Returns 200 with a body or 304 without; raises FetchError.
 
     Transient failures (timeouts, connection errors, 5xx, 429) are retried `retries` times with
-    exponential backoff, or after the server's Retry-After capped at `max_retry_after`. Each
-    attempt must finish within `deadline` seconds (default: DEADLINE_READ_TIMEOUTS times the
-    client's read timeout). A TransientFetchError that gives up carries `attempts`."""
-    if deadline is None:
-        deadline = DEADLINE_READ_TIMEOUTS * (client.timeout.read or 15.0)
+    exponential backoff, or after the server's Retry-After capped at `max_retry_after`. The
+    whole fetch, retries and waits included, must finish within `deadline` seconds (default:
+    `default_deadline(client)`): no attempt starts, and no wait is begun, that the deadline
+    could not see through, so a slow server is cut once, at the deadline. A
+    TransientFetchError that gives up carries `attempts`."""
+    budget = default_deadline(client) if deadline is None else deadline
+    stop_at = time.monotonic() + budget
     attempt = 0
+    seen: list[str] = []          # what each attempt ran into, for the error that gives up
     while True:
         attempt += 1
         try:
-            result = _fetch_once(client, url, etag, last_modified, max_bytes, deadline)
+            result = _fetch_once(client, url, etag, last_modified, max_bytes,
+                                 max(0.0, stop_at - time.monotonic()), budget)
             result.attempts = attempt
             return result
         except TransientFetchError as exc:
             exc.attempts = attempt   # type: ignore[attr-defined]
-            if attempt > retries:
-                raise
+            seen.append(exc.detail)
             delay = exc.retry_after if exc.retry_after is not None else backoff * 2 ** (attempt - 1)
-            time.sleep(min(delay, max_retry_after))
+            delay = min(delay, max_retry_after)
+            # No time left for another attempt: give up now, not later.
+            if attempt > retries or time.monotonic() + delay >= stop_at:
+                exc.detail = "; then ".join(dict.fromkeys(d for d in seen if d))
+                exc.args = (f"{exc.reason}: {exc.detail}" if exc.detail else exc.reason,)
+                raise
+            time.sleep(delay)
+
+
+def default_deadline(client: httpx.Client) -> float:
+    """The deadline of one source's whole fetch: DEADLINE_READ_TIMEOUTS read timeouts."""
+    return DEADLINE_READ_TIMEOUTS * (client.timeout.read or 15.0)
 
 
 def _fetch_once(client: httpx.Client, url: str, etag: str | None, last_modified: str | None,
-                max_bytes: int, deadline: float) -> FetchResult:
+                max_bytes: int, deadline: float, budget: float) -> FetchResult:
+    """One attempt, cut after `deadline` seconds (what is left of the fetch's `budget`)."""
     headers = {}
     if etag:
         headers["If-None-Match"] = etag
@@ -124,13 +140,13 @@ def _fetch_once(client: httpx.Client, url: str, etag: str | None, last_modified:
             for raw in response.iter_raw():
                 chunks.append(decoder.feed(raw))
                 if time.monotonic() > stop_at:
-                    raise TransientFetchError("timeout", f"total deadline of {deadline:g} s passed")
+                    raise TransientFetchError("timeout", f"total deadline of {budget:g} s passed")
             chunks.append(decoder.flush())
             return _result(response, b"".join(chunks), started)
     except FetchError:
         raise
     except httpx.StreamClosed as exc:   # the watchdog closed a response that took too long
-        raise TransientFetchError("timeout", f"total deadline of {deadline:g} s passed") from exc
+        raise TransientFetchError("timeout", f"total deadline of {budget:g} s passed") from exc
     except httpx.TooManyRedirects as exc:
         raise PermanentFetchError("too_many_redirects", str(exc)) from exc
     except httpx.TimeoutException as exc:
@@ -138,7 +154,7 @@ def _fetch_once(client: httpx.Client, url: str, etag: str | None, last_modified:
     except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
         if time.monotonic() > stop_at:
             raise TransientFetchError("timeout",
-                                      f"total deadline of {deadline:g} s passed") from exc
+                                      f"total deadline of {budget:g} s passed") from exc
         raise TransientFetchError("connection_error", str(exc) or type(exc).__name__) from exc
     except httpx.DecodingError as exc:
         raise PermanentFetchError("bad_encoding", str(exc)) from exc
@@ -311,7 +327,9 @@ class HostLimiter:
         self._slots: dict[str, threading.BoundedSemaphore] = {}
 
     @contextmanager
-    def slot(self, url: str) -> Iterator[None]:
+    def slot(self, url: str, timeout: float | None = None) -> Iterator[None]:
+        """Hold one of the host's slots; a TransientFetchError("timeout") when none frees
+        within `timeout` seconds (the source's deadline, spent waiting on its host)."""
         try:
             parts = urlsplit(url)
             host = f"{(parts.hostname or '').lower()}:{parts.port or ''}"
@@ -321,5 +339,10 @@ class HostLimiter:
             sem = self._slots.get(host)
             if sem is None:
                 sem = self._slots[host] = threading.BoundedSemaphore(self.per_host)
-        with sem:
+        if not sem.acquire(timeout=timeout):
+            raise TransientFetchError("timeout", f"waited the whole deadline ({timeout:.0f} s) "
+                                      f"for a free connection to {host.rstrip(':')}")
+        try:
             yield
+        finally:
+            sem.release()

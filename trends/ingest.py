@@ -27,6 +27,7 @@ import httpx
 from trends import dedup, http
 from trends.config import Config, SourceConfig
 from trends.errors import FetchError
+from trends.lifetime import watch_parent
 from trends.models import FeedItem
 from trends.normalize import repair_charset, utcnow
 from trends.sources import Parsed, get_kind
@@ -101,12 +102,15 @@ def fetch_source(client: httpx.Client, source: SourceConfig, state: SourceState 
         url = record.url = kind.request_url(source)
         etag = state.etag if state else None
         last_modified = state.last_modified if state else None
+        # One deadline for the source: a wait for a slot on its host counts against it.
+        stop_at = time.monotonic() + http.default_deadline(client)
         if limiter is None:
             res = http.fetch(client, url, etag=etag, last_modified=last_modified, retries=retries)
         else:
-            with limiter.slot(url):
+            with limiter.slot(url, timeout=stop_at - time.monotonic()):
                 res = http.fetch(client, url, etag=etag, last_modified=last_modified,
-                                 retries=retries)
+                                 retries=retries,
+                                 deadline=max(0.0, stop_at - time.monotonic()))
         record.http_status, record.attempts = res.status, res.attempts
         if res.status == 304:
             record.outcome = "not_modified"
@@ -292,7 +296,8 @@ def _parse_pool(processes: int) -> ProcessPoolExecutor:
     # costs every run a new interpreter that re-imports the caller's main module (the CLI
     # imports Prefect). The pool is created, and its workers forked, before this run starts
     # its fetch threads; the workers only parse bytes, so no lock of the parent is needed.
-    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
+                               initializer=watch_parent)   # never outlive a killed parent
     for _ in range(processes):   # start the workers now, while the first bodies download
         pool.submit(int)
     return pool
@@ -392,7 +397,9 @@ def _tell_stories(stored: list[dedup.Headline] | None,
 def _new_headlines(con: duckdb.DuckDBPyConnection,
                    results: Sequence[tuple[FetchRecord, list[FeedItem], datetime]],
                    ) -> list[dedup.Headline]:
-    """The headlines of the items in `results` that are not stored yet."""
+    """The headlines of the items in `results` that are not stored yet. An item stored under
+    its other identity (`FeedItem.alt_key`) takes the stored key first."""
+    _adopt_stored_keys(con, [item for _, items, _ in results for item in items])
     incoming: dict[str, dedup.Headline] = {}
     for _, items, at in results:
         for item in items:
@@ -403,6 +410,13 @@ def _new_headlines(con: duckdb.DuckDBPyConnection,
         return []
     fresh = sql.unseen_keys(con, incoming)
     return [h for k, h in incoming.items() if k in fresh]
+
+
+def _adopt_stored_keys(con: duckdb.DuckDBPyConnection, items: Sequence[FeedItem]) -> None:
+    stored = sql.stored_alternatives(con, items)
+    for item in items:
+        if item.key in stored:
+            item.key = stored[item.key]
 
 
 def _assign_around(con: duckdb.DuckDBPyConnection,

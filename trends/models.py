@@ -28,13 +28,17 @@ class FeedItem:
     language: str | None = None     # 'id', 'en' or None when unknown
     volume: float | None = None     # platform-reported traffic/uses/views/score
     extra: dict[str, Any] = field(default_factory=dict)   # kind-specific context, stored as JSON
+    # The item's other possible identity (normalize.identify_entries): the key an earlier
+    # fetch may have stored it under, when its link was shared then and is not now, or the
+    # other way round. The store keeps the stored key of the same entry.
+    alt_key: str | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Items cross from parse workers by the ten thousand: as constructor arguments they
         # pickle and unpickle ~40% faster than through dataclass's slots state functions.
         return (FeedItem, (self.key, self.source, self.url, self.title, self.summary,
                            self.published_at, self.guid, self.author, self.language,
-                           self.volume, self.extra))
+                           self.volume, self.extra, self.alt_key))
 
 
 @dataclass(frozen=True, slots=True)

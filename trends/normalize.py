@@ -11,9 +11,16 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from trends.models import FeedItem
+
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
 _BREAK = re.compile(r"<\s*(br|/p|/div|/li|/h\d|p|div|li)\b[^>]*>", re.I)
 _TAG = re.compile(r"<[^>]*>")
+_UNKNOWN_ENTITY = re.compile(r"&[A-Za-z][A-Za-z0-9]{0,31};")
+# C0 controls that are not whitespace, DEL and C1, bidi embeddings, overrides and isolates,
+# marks, zero-width space, BOM. Zero-width joiners stay: emoji and some scripts need them.
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x9f\u061c\u200b\u200e\u200f"
+                        "\u202a-\u202e\u2066-\u2069\ufeff]")
 
 # Query parameters that identify a campaign or a click, never the article itself.
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_", "_hs", "oly_", "fb_action_", "wt_", "itm_")
@@ -40,8 +47,13 @@ def clean_text(value: str | None, limit: int = 4000) -> str:
         value = _SCRIPT.sub(" ", value)
         value = _BREAK.sub(" ", value)
         value = _TAG.sub("", value)
-    # Twice: feeds often double-escape ("&amp;amp;"), and plain text never contains an entity.
-    value = html.unescape(html.unescape(value)) if "&" in value else value
+    if "&" in value:
+        # Twice: feeds often double-escape ("&amp;amp;"), and plain text never contains an
+        # entity; one left after that is unknown (an undeclared "&xxe;"): not text, dropped.
+        value = _UNKNOWN_ENTITY.sub(" ", html.unescape(html.unescape(value)))
+    # Control and invisible formatting characters: a right-to-left override (U+202E) would
+    # reverse a headline on screen, a NUL or an escape code would reach a terminal.
+    value = _INVISIBLE.sub("", value)
     # str.split() splits on the same Unicode whitespace as the regex \s+, 10x faster
     return " ".join(value.split())[:limit]
 
@@ -127,8 +139,59 @@ def item_key(*, url: str | None, guid: str | None, source: str, title: str,
     return hashlib.sha1(basis.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
+def identify_entries(items: list[FeedItem], home: str | None = None) -> None:
+    """Give each entry of one fetched feed an identity that survives shared links (in place).
+
+    A canonical link identifies its article across sources (one article in two feeds is one
+    item), but only when it points at that entry. A podcast whose episodes all link to its
+    home page, or a site whose items all link to their section page, would otherwise keep one
+    item of many. So a link identifies its entry unless it is the feed's own `home` link, a
+    site's front page (no path, no query), or carried by another entry of this feed that is
+    not the same entry (another guid; without guids, another title or date). Such an entry is
+    keyed on its guid within the source, else on its title and date. Every item keeps its
+    other possible key in `alt_key`, for the store (see `FeedItem.alt_key`)."""
+    home_link = canonical_url(home)
+    entries_by_link: dict[str, set[object]] = {}
+    for item in items:
+        link = canonical_url(item.url)
+        if link is not None:
+            entries_by_link.setdefault(link, set()).add(_entry_identity(item))
+    for item in items:
+        link = canonical_url(item.url)
+        own = _own_key(item)
+        if link is None:
+            continue
+        if link == home_link or _FRONT_PAGE.match(link) or len(entries_by_link[link]) > 1:
+            item.key, item.alt_key = own, item.key
+        else:
+            item.alt_key = own
+
+
+# https://host/ (canonical_url's form of a site's front page), and nothing after it
+_FRONT_PAGE = re.compile(r"https://[^/?#]+/\Z")
+
+
+def _entry_identity(item: FeedItem) -> object:
+    return ("g", item.guid.strip()) if item.guid and item.guid.strip() else \
+        ("t", item.title.strip().lower(), item.published_at)
+
+
+def _own_key(item: FeedItem) -> str:
+    """The item's key as if it had no link: its guid within its source, else title and date."""
+    return item_key(url=None, guid=item.guid, source=item.source, title=item.title,
+                    published=item.published_at)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def slack_time(ts: str) -> datetime:
+    """When Slack accepted a message, from its `ts` ("1764646800.123456"); now if unreadable."""
+    try:
+        return datetime.fromtimestamp(float(ts), tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return utcnow()
 
 
 _XML_DECL = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")

@@ -110,6 +110,23 @@ def event_time(item: FeedItem, fetched_at: datetime) -> datetime:
     return pub if pub is not None and pub <= fetched_at else fetched_at
 
 
+def stored_alternatives(con: duckdb.DuckDBPyConnection,
+                        items: Sequence[FeedItem]) -> dict[str, str]:
+    """{key: stored key} for incoming items that are stored under their `alt_key` instead:
+    the same entry (same source, guid and title), stored when its link was shared and now is
+    not, or the other way round (see `normalize.identify_entries`)."""
+    rows = [(i.key, i.alt_key, i.source, i.guid, i.title) for i in items if i.alt_key]
+    if not rows:
+        return {}
+    incoming_alternatives = pa.table(  # noqa: F841 (read by DuckDB by name)
+        list(zip(*rows)), names=["key", "alt_key", "source", "guid", "title"])
+    return dict(con.execute("""
+        SELECT i.key, s.key FROM incoming_alternatives i
+        JOIN items s ON s.key = i.alt_key AND s.source = i.source
+                    AND s.guid IS NOT DISTINCT FROM i.guid AND s.title = i.title
+        WHERE i.key NOT IN (SELECT key FROM items)""").fetchall())
+
+
 def unseen_keys(con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> set[str]:
     """The keys among `keys` that no stored item has."""
     wanted_keys = pa.table({"key": pa.array(list(set(keys)), pa.string())})

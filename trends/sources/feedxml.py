@@ -22,7 +22,7 @@ import re
 import time
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from feedparser.api import StrictFeedParser
 from feedparser.datetimes import _parse_date
@@ -74,9 +74,15 @@ class Decline(Exception):
     """Not a plain feed: feedparser should read it."""
 
 
-def read(body: bytes, *, content_type: str, url: str) -> tuple[list[dict[str, Any]], str] | None:
-    """(entries, feed language) as feedparser would give them, or None to let feedparser read
-    the body. Entries are dicts with feedparser's key names."""
+class PlainFeed(NamedTuple):
+    entries: list[dict[str, Any]]   # dicts with feedparser's key names
+    language: str                   # as declared, "" when not
+    home: str | None                # the feed's own link (its site or section page)
+
+
+def read(body: bytes, *, content_type: str, url: str) -> PlainFeed | None:
+    """The entries, language and home link as feedparser would give them (`entries`,
+    `feed.language`, `feed.link`), or None to let feedparser read the body."""
     if not _plain_bytes(body, content_type):
         return None
     try:
@@ -86,15 +92,15 @@ def read(body: bytes, *, content_type: str, url: str) -> tuple[list[dict[str, An
     try:
         base = make_safe_absolute_uri(url, url) or url
         if root.tag == "rss":
-            entries, language = _rss(root, base)
+            feed = _rss(root, base)
         elif root.tag == ATOM + "feed":
-            entries, language = _atom(root, base)
+            feed = _atom(root, base)
         else:
             return None
         # feedparser starts an entry at every <item> or <entry>, wherever it is
-        if _entry_count(root) != len(entries):
+        if _entry_count(root) != len(feed.entries):
             return None
-        return entries, language
+        return feed
     except Decline:
         return None
 
@@ -133,20 +139,23 @@ def _entry_count(root: Any) -> int:
     return int(root.xpath("count(//*[local-name()='item' or local-name()='entry'])"))
 
 
-def _rss(root: Any, base: str) -> tuple[list[dict[str, Any]], str]:
+def _rss(root: Any, base: str) -> PlainFeed:
     channels = [c for c in root if c.tag == "channel"]
     if len(channels) != 1:
         raise Decline
     channel = channels[0]
     language = _root_language(root)
     entries = []
+    home = None
     for el in channel:
         tag = el.tag
         if tag == "item":
             entries.append(_rss_item(el, base))
         elif tag in _LANGUAGE:
             language = _text(el)
-    return entries, language
+        elif tag == "link" and not el.attrib and not len(el):
+            home = _link(_resolve(base, _text(el))) or None
+    return PlainFeed(entries, language, home)
 
 
 def _rss_item(item: Any, base: str) -> dict[str, Any]:
@@ -197,15 +206,20 @@ def _rss_item(item: Any, base: str) -> dict[str, Any]:
     return e
 
 
-def _atom(root: Any, base: str) -> tuple[list[dict[str, Any]], str]:
+def _atom(root: Any, base: str) -> PlainFeed:
     language = _root_language(root)
     entries = []
+    home = None
     for el in root:
         if el.tag == ATOM + "entry":
             entries.append(_atom_entry(el, base))
         elif el.tag in _LANGUAGE:
             language = _text(el)
-    return entries, language
+        elif el.tag == ATOM + "link" and not len(el):
+            attrs = _attrs(el)
+            if "href" in attrs and attrs.get("rel", "alternate") == "alternate":
+                home = _resolve(base, attrs["href"]) or None
+    return PlainFeed(entries, language, home)
 
 
 def _atom_entry(entry: Any, base: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from trends.config import SourceConfig
 from trends.models import FeedItem
-from trends.normalize import clean_text, safe_link
+from trends.normalize import clean_text, identify_entries, safe_link
 from trends.sources.base import Parsed
 from trends.sources.rss import entry_to_item, read_feed
 
@@ -47,7 +47,9 @@ def parse(body: bytes, *, source: SourceConfig, content_type: str, url: str,
     d, warning = read_feed(body, content_type=content_type, url=url)
     language = source.language or ("en" if str(d.feed.get("language", "")).startswith("en")
                                    else "id")
-    return Parsed(items=[_item(e, source, language) for e in d.entries], warning=warning)
+    items = [_item(e, source, language) for e in d.entries]
+    identify_entries(items, d.feed.get("link"))
+    return Parsed(items=items, warning=warning)
 
 
 def split_publisher(title: str, publisher: str | None) -> tuple[str, str | None]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from trends.config import SourceConfig
 from trends.models import FeedItem
-from trends.normalize import clean_text, safe_link
+from trends.normalize import clean_text, identify_entries, safe_link
 from trends.sources.base import Parsed
 from trends.sources.rss import entry_to_item, read_feed
 
@@ -31,7 +31,9 @@ _BOILERPLATE = re.compile(
 def parse(body: bytes, *, source: SourceConfig, content_type: str, url: str,
           fetched_at: datetime) -> Parsed:
     d, warning = read_feed(body, content_type=content_type, url=url)
-    return Parsed(items=[_item(e, source) for e in d.entries], warning=warning)
+    items = [_item(e, source) for e in d.entries]
+    identify_entries(items, d.feed.get("link"))
+    return Parsed(items=items, warning=warning)
 
 
 def _item(e: Any, source: SourceConfig) -> FeedItem:

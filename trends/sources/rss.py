@@ -16,7 +16,14 @@ import feedparser
 from trends.config import SourceConfig
 from trends.errors import PermanentFetchError
 from trends.models import FeedItem
-from trends.normalize import canonical_url, clean_text, item_key, safe_link, struct_to_utc
+from trends.normalize import (
+    canonical_url,
+    clean_text,
+    identify_entries,
+    item_key,
+    safe_link,
+    struct_to_utc,
+)
 from trends.sources import feedxml
 from trends.sources.base import Parsed
 from trends.sources.jsonfeed import looks_like_json_feed, parse_json_feed
@@ -53,14 +60,15 @@ def parse(body: bytes, *, source: SourceConfig, content_type: str, url: str,
           fetched_at: datetime) -> Parsed:
     plain = feedxml.read(body, content_type=content_type, url=url)
     if plain is not None:     # a plain RSS/Atom feed, read 20x faster, as feedparser would
-        entries, feed_language = plain
+        entries, feed_language, home = plain
         warning = None
     else:
         d, warning = read_feed(body, content_type=content_type, url=url)
-        entries, feed_language = d.entries, d.feed.get("language")
+        entries, feed_language, home = d.entries, d.feed.get("language"), d.feed.get("link")
     language = _feed_language(feed_language, source)
-    return Parsed(items=[entry_to_item(e, source=source, language=language) for e in entries],
-                  warning=warning)
+    items = [entry_to_item(e, source=source, language=language) for e in entries]
+    identify_entries(items, home)
+    return Parsed(items=items, warning=warning)
 
 
 def entry_to_item(e: Any, *, source: SourceConfig, language: str | None,
