@@ -21,10 +21,11 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NONE
 
-from flows.pipeline import WRITER_WAIT_S, collect_feedback, score_topics, send_alerts
+from flows.pipeline import collect_feedback, score_topics, send_alerts
 from trends import http
 from trends.config import SourceConfig, load_config
 from trends.ingest import IngestReport, due_sources, fetch_source, store_results
+from trends.jobs import WRITER_WAIT_S
 from trends.models import FeedItem
 from trends.normalize import utcnow
 from warehouse import ingest as ingest_sql

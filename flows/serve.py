@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from trends import prefect_api
+from trends import lifetime, prefect_api
 from trends.config import Config
 from trends.errors import ConfigError, TrendsError
 from trends.status_report import prefect_home
@@ -84,8 +84,9 @@ def prefect_server(home: Path, port: int, *,
                **(extra_env or {}))
     log = (home / "server.log").open("ab")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-         "--port", str(port)],
+        # Through trends.lifetime: the server ends with this process, even on a kill -9.
+        [sys.executable, "-m", "trends.lifetime", "prefect", "server", "start",
+         "--host", "127.0.0.1", "--port", str(port)],
         env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         # Its own process group: Ctrl-C in the terminal reaches serve, which stops the server
         # after the runner has shut down, instead of both dying at once.
@@ -124,6 +125,8 @@ def _serve(config: Config, url: str, home: Path, interval_seconds: float | None)
     # that nothing can fall back to the temporary server (which never schedules).
     os.environ["PREFECT_API_URL"] = url
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # The flow runs Prefect starts as our children end with us too (flows/pipeline.py).
+    os.environ[lifetime.WATCH_ENV] = "1"
     info = home / prefect_api.SERVE_INFO
     home.mkdir(parents=True, exist_ok=True)
     info.write_text(json.dumps({"api_url": url, "pid": os.getpid()}), encoding="utf-8")

@@ -83,6 +83,17 @@ def test_trends_config_env_is_used(write_config, monkeypatch: pytest.MonkeyPatch
     ('every = "30m"', 'every = "often"', "sources[0].every", '"15m"'),
     ('languages = ["id", "en"]', 'languages = ["id", "jp"]', "clients[1].languages", "id, en"),
     ('keywords = ["nonton"]\n', '', "clients[1].keywords", "add keywords"),
+    # a string where a list belongs used to become one keyword that never matched
+    ('keywords = ["kopi", "ngopi"]', 'keywords = "kopi, ngopi"', "clients[0].keywords",
+     'write keywords = ["kopi", "ngopi"]'),
+    ('exclude = ["banjir"]', 'exclude = "banjir, korban"', "clients[0].exclude",
+     'write exclude = ["banjir", "korban"]'),
+    ('languages = ["id", "en"]', 'languages = "id"', "clients[1].languages",
+     'write languages = ["id"]'),
+    ('channel = "#kopi"', 'channel = "#kopi nusantara"', "clients[0].channel",
+     '"#kopi-nusantara"'),
+    ('channel = "#kopi"', 'channel = "Kopi Nusantara"', "clients[0].channel",
+     "lowercase letters"),
 ])
 def test_every_mistake_is_one_line_with_file_key_and_fix(
         write_config, capsys: pytest.CaptureFixture[str], old: str, new: str, key: str,
@@ -112,3 +123,26 @@ def test_bad_toml_names_the_problem(write_config, capsys: pytest.CaptureFixture[
     assert main(["--config", str(path), "status"]) == 2
     err = capsys.readouterr().err
     assert "not valid TOML" in err and str(path) in err and err.count("\n") == 1
+
+
+def test_an_empty_config_is_an_error(write_config, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_config("")
+    assert main(["--config", str(path), "status"]) == 2
+    err = capsys.readouterr().err
+    assert "the file is empty" in err and "trends init" in err and err.count("\n") == 1
+
+
+def test_no_sources_or_no_clients_is_said_and_the_job_that_needs_them_exits_2(
+        write_config, capsys: pytest.CaptureFixture[str]) -> None:
+    clients_only = VALID[VALID.index("[[clients]]"):]
+    sources_only = VALID[:VALID.index("[[clients]]")]
+    path = write_config(clients_only, name="no-sources.toml")
+    assert main(["--config", str(path), "ingest"]) == 2
+    err = capsys.readouterr().err
+    assert "no [[sources]]" in err and "`ingest` has nothing to fetch" in err
+    path = write_config(sources_only, name="no-clients.toml")
+    assert main(["--config", str(path), "digest"]) == 2
+    err = capsys.readouterr().err
+    assert "warning: " in err and "no [[clients]]" in err and "nobody to send to" in err
+    # valid, so commands that do not need them run; the warning is still said
+    assert load_config(path).warnings and not load_config(write_config(VALID)).warnings

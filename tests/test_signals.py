@@ -345,7 +345,7 @@ def test_signals_settings_from_config(write_config) -> None:  # type: ignore[no-
     s = config.signals
     assert (s.k, s.min_events, s.spacing, s.baseline_days, s.buckets) == (
         2.5, 3, timedelta(days=3), 13, 14)
-    assert load_config(write_config("")).signals == SignalSettings()
+    assert load_config(write_config('[signals]\n')).signals == SignalSettings()
 
 
 @pytest.mark.parametrize(("text", "message"), [

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from trends.config import Config, load_config, resolve_path
+from trends.config import Config, Env, load_config, resolve_path
 from trends.errors import ConfigError, TrendsError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -160,19 +160,42 @@ def _parse_time(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _config(args: argparse.Namespace) -> Config:
-    return load_config(args.config)
+def _config(args: argparse.Namespace, *, warn: bool = True) -> Config:
+    """The config; its warnings (no sources, no clients) on stderr for a command that runs a
+    job, so that a config that does nothing never looks like a quiet day."""
+    config = load_config(args.config)
+    if warn:
+        for line in config.warnings:
+            print(f"trends: warning: {line}", file=sys.stderr)
+    return config
 
 
 def _config_arg(config: Config) -> str:
     return str(config.file.resolve())
 
 
-def _quiet_prefect() -> None:
+def _on_prefect(config: Config | None = None) -> bool:
+    """Whether this command runs as Prefect flows: only when a Prefect server is configured
+    (PREFECT_API_URL). Otherwise the same stage jobs run in this process, and no temporary
+    Prefect server is started (it costs seconds, and outlived a killed command). Before a flow
+    starts, the warehouse's paths are checked, so that a path problem is one line, not a
+    flow run's traceback."""
+    url = Env.from_environ().prefect_api_url
+    if not url:
+        return False
+    if config is not None:
+        from warehouse.db import check_writable
+
+        check_writable(config.warehouse)
+    from trends import prefect_api
+
+    if not prefect_api.healthy(url.rstrip("/")):
+        raise ConfigError(f"PREFECT_API_URL={url} does not answer", key="PREFECT_API_URL",
+                          fix="start that Prefect server, or unset PREFECT_API_URL to run "
+                              "the command in this process")
     # Our commands print their own summaries; Prefect's INFO lines would bury the digest.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    # The embedded server would try to phone home; offline machines log an error for it.
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    return True
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -195,14 +218,19 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     config = _config(args)
+    config.require_sources("ingest")
     if args.source:
         config.source(args.source)   # fail fast on a typo, before Prefect starts
     if args.replay:
         return _replay(config, args)
-    _quiet_prefect()
-    from flows.pipeline import ingest
+    if _on_prefect(config):
+        from flows.pipeline import ingest
 
-    print(ingest(_config_arg(config), source=args.source, force=args.force))
+        print(ingest(_config_arg(config), source=args.source, force=args.force))
+        return EXIT_OK
+    from trends import jobs
+
+    print(jobs.ingest(config, source=args.source, force=args.force).summary())
     return EXIT_OK
 
 
@@ -221,19 +249,23 @@ def _replay(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_score(args: argparse.Namespace) -> int:
     config = _config(args)
-    _quiet_prefect()
-    from flows.pipeline import score
+    if _on_prefect(config):
+        from flows.pipeline import score
 
-    print(score(_config_arg(config), as_of=args.as_of))
+        print(score(_config_arg(config), as_of=args.as_of))
+        return EXIT_OK
+    from trends import jobs
+
+    print(jobs.score(config, as_of=args.as_of).summary())
     return EXIT_OK
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
     config = _config(args)
+    config.require_clients("digest")
     if args.client:
         config.client(args.client)
     if args.dry_run:
-        from trends.config import Env
         from trends.deliver import run_digests
         from warehouse.snapshot import open_reader
 
@@ -242,35 +274,53 @@ def cmd_digest(args: argparse.Namespace) -> int:
             run_digests(con, config, Env.from_environ(), client_id=args.client, day=args.date,
                         dry_run=True, fmt=args.format)
         return EXIT_OK
-    _quiet_prefect()
-    from flows.pipeline import digest
+    if _on_prefect(config):
+        from flows.pipeline import digest
 
-    print(digest(_config_arg(config), client=args.client, day=args.date))
+        print(digest(_config_arg(config), client=args.client, day=args.date))
+        return EXIT_OK
+    from trends import jobs
+
+    print(jobs.digest(config, Env.from_environ(), client=args.client, day=args.date).summary())
     return EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     config = _config(args)
-    _quiet_prefect()
-    from flows.pipeline import run
+    config.require_sources("run")
+    if _on_prefect(config):
+        from flows.pipeline import run
 
-    for stage, summary in run(_config_arg(config), force=args.force).items():
-        print(f"{stage}: {summary}")
+        for stage, summary in run(_config_arg(config), force=args.force).items():
+            print(f"{stage}: {summary}")
+        return EXIT_OK
+    from trends import jobs
+
+    print(f"ingest: {jobs.ingest(config, force=args.force).summary()}")
+    print(f"score: {jobs.score(config).summary()}")
+    print(f"digest: {jobs.digest(config, Env.from_environ()).summary()}")
     return EXIT_OK
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
     config = _config(args)
-    _quiet_prefect()
-    from flows.pipeline import alerts
+    config.require_clients("alerts")
+    if _on_prefect(config):
+        from flows.pipeline import alerts
 
-    for stage, summary in alerts(_config_arg(config)).items():
-        print(summary if summary.startswith(stage) else f"{stage}: {summary}")
+        for stage, summary in alerts(_config_arg(config)).items():
+            print(summary if summary.startswith(stage) else f"{stage}: {summary}")
+        return EXIT_OK
+    from trends import jobs
+
+    env = Env.from_environ()
+    feedback = jobs.feedback(config, env)
+    print(feedback.summary() if feedback else "feedback: no SLACK_BOT_TOKEN, nothing to read")
+    print(jobs.alerts(config, env, out=print).summary())
     return EXIT_OK
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
-    from trends.config import Env
     from trends.feedback import collect, weekly_summary
 
     config = _config(args)
@@ -309,12 +359,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from trends.demo.runner import run_demo
 
-    _quiet_prefect()
-    return run_demo(Path(args.dir))
+    return run_demo(Path(args.dir), on_prefect=_on_prefect())
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    return _run_sql(_config(args), args.query, None, args)
+    return _run_sql(_config(args, warn=False), args.query, None, args)
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -330,7 +379,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     for name in ("client", "topic"):
         if getattr(args, name) is not None:
             given[name] = getattr(args, name)
-    config = _config(args)
+    config = _config(args, warn=False)
     if "client" in given:
         config.client(given["client"])   # a typo is a one-line error naming the clients
     return _run_sql(config, query.sql, query.bind(given), args)
@@ -393,7 +442,7 @@ def cmd_sources_import(args: argparse.Namespace) -> int:
 def cmd_sources_export(args: argparse.Namespace) -> int:
     from trends.opml import write_opml
 
-    sys.stdout.write(write_opml(_config(args).sources).decode("utf-8"))
+    sys.stdout.write(write_opml(_config(args, warn=False).sources).decode("utf-8"))
     return EXIT_OK
 
 
@@ -407,7 +456,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from trends.status_report import collect
 
-    config = _config(args)
+    config = _config(args, warn=False)
     info = collect(config)
     if args.format == "json":
         print(json.dumps(info, default=_json_default, indent=2))

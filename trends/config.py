@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from pathlib import Path
@@ -32,6 +33,9 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _EVERY = re.compile(r"^(\d+)\s*([smhd])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DATE = re.compile(r"(\d{4}-)?\d{2}-\d{2}")
+# Slack's rules for a channel name; or a channel's ID (public C..., private G...).
+_CHANNEL_NAME = re.compile(r"#?[a-z0-9_-][a-z0-9_.-]{0,79}")
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{6,}")
 
 
 def _valid_date(text: str) -> bool:
@@ -126,6 +130,22 @@ class Config:
     clients: tuple[ClientConfig, ...]
     signals: SignalSettings = SignalSettings()   # [signals]: trend sensitivity
     alerts: AlertSettings = AlertSettings()      # [alerts]: spike alerts
+    # What is valid but probably not meant (no clients at all): the CLI prints these.
+    warnings: tuple[str, ...] = ()
+
+    def require_sources(self, command: str) -> None:
+        """A ConfigError when there is no source for `command` to work on."""
+        if not self.sources:
+            raise ConfigError(f"no [[sources]]: `{command}` has nothing to fetch",
+                              file=str(self.file), key="sources",
+                              fix="add a [[sources]] table (see `trends init`)")
+
+    def require_clients(self, command: str) -> None:
+        """A ConfigError when there is no client for `command` to work for."""
+        if not self.clients:
+            raise ConfigError(f"no [[clients]]: `{command}` has nobody to send to",
+                              file=str(self.file), key="clients",
+                              fix="add a [[clients]] table with an id and keywords")
 
     def source(self, name: str) -> SourceConfig:
         for s in self.sources:
@@ -150,12 +170,16 @@ class Env:
 
     slack_token: str | None
     slack_base_url: str | None
+    # A Prefect server to run flows on. Without one, one-off commands run the stage jobs in
+    # this process (trends.jobs) and never start Prefect's temporary server.
+    prefect_api_url: str | None = None
 
     @classmethod
-    def from_environ(cls, environ: dict[str, str] | None = None) -> Env:
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Env:
         e = os.environ if environ is None else environ
         return cls(slack_token=e.get("SLACK_BOT_TOKEN") or None,
-                   slack_base_url=e.get("SLACK_API_BASE_URL") or None)
+                   slack_base_url=e.get("SLACK_API_BASE_URL") or None,
+                   prefect_api_url=e.get("PREFECT_API_URL") or None)
 
 
 def resolve_path(explicit: str | os.PathLike[str] | None) -> Path:
@@ -202,14 +226,23 @@ def parse_config(data: dict[str, Any], file: Path) -> Config:
                      'use "md:DATABASE" (MotherDuck) or "ducklake:METADATA" (DuckLake), '
                      "or remove it to use the local file in path")
 
+    if not data:
+        raise p.fail("", "the file is empty", "add [[sources]] and [[clients]] tables "
+                     "(`trends init --force` writes a starter config)")
     sources = tuple(p.source(s, f"sources[{i}]") for i, s in enumerate(p.array(data, "sources")))
     p.unique([s.name for s in sources], "sources", "name")
     clients = tuple(p.client(c, f"clients[{i}]") for i, c in enumerate(p.array(data, "clients")))
     p.unique([c.id for c in clients], "clients", "id")
+    # Valid, but probably not meant: said on every command that runs a job (Config.warnings).
+    warnings = tuple(w for w in (
+        None if sources else f"{file}: no [[sources]]: there is nothing to ingest; add a "
+                             "[[sources]] table",
+        None if clients else f"{file}: no [[clients]]: no idea, digest or alert is made; add a "
+                             "[[clients]] table") if w)
     return Config(file=file, warehouse=WarehouseConfig(path=wh_path, snapshot=snapshot,
                                                        url=wh_url), sources=sources,
                   clients=clients, signals=p.signals(data.get("signals", {})),
-                  alerts=p.alerts(data.get("alerts", {})))
+                  alerts=p.alerts(data.get("alerts", {})), warnings=warnings)
 
 
 def parse_every(text: str) -> timedelta:
@@ -266,11 +299,18 @@ class _Parser:
             return ()
         value = table[key]
         if isinstance(value, str):
-            value = [value]
+            raise self._string_for_list(f"{where}.{key}", key, value)
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             raise self.fail(f"{where}.{key}", "must be a list of non-empty strings",
                             f'write {key} = ["...", "..."]')
         return tuple(v.strip() for v in value)
+
+    def _string_for_list(self, key: str, name: str, value: str) -> ConfigError:
+        # "kopi, ngopi" used to become one keyword that never matched: say so, and show the list.
+        parts = [p.strip() for p in value.split(",") if p.strip()] or [value]
+        listed = ", ".join(f'"{p}"' for p in parts)
+        return self.fail(key, f"must be a list, not the string {value!r}",
+                         f"write {name} = [{listed}]")
 
     def keywords(self, t: dict[str, Any], where: str) -> tuple[Keyword, ...]:
         """`keywords`: plain strings, or tables {term, weight, synonyms} mixed with them."""
@@ -279,7 +319,7 @@ class _Parser:
         if raw is None:
             raise self.fail(key, "missing required field", 'add keywords = ["...", "..."]')
         if isinstance(raw, str):
-            raw = [raw]
+            raise self._string_for_list(key, "keywords", raw)
         if not isinstance(raw, list) or not raw:
             raise self.fail(key, "must be a non-empty list",
                             'write keywords = ["kopi", {term = "kedai kopi", weight = 2}]')
@@ -392,6 +432,16 @@ class _Parser:
         return AlertSettings(velocity=float(velocity), min_mentions=counts["min_mentions"],
                              cooldown=cooldown, daily_cap=counts["daily_cap"], enabled=enabled)
 
+    def channel(self, t: dict[str, Any], where: str, cid: str) -> str:
+        """A Slack channel: "#name" (lowercase letters, digits, '-', '_', at most 80) or an ID."""
+        channel = self.string(t, where, "channel", default=f"#{cid}")
+        if not (_CHANNEL_NAME.fullmatch(channel) or _CHANNEL_ID.fullmatch(channel)):
+            suggestion = "#" + re.sub(r"[^a-z0-9_-]+", "-", channel.lower().lstrip("#")).strip("-")
+            raise self.fail(f"{where}.channel", f"bad Slack channel {channel!r}",
+                            f'write a channel name such as "{suggestion}" (lowercase letters, '
+                            "digits, '-' and '_', no spaces) or a channel ID such as C0123ABCD")
+        return channel
+
     def unique(self, values: list[str], where: str, key: str) -> None:
         seen: set[str] = set()
         for i, v in enumerate(values):
@@ -469,7 +519,7 @@ class _Parser:
             policy=policy,
             dates=self.client_dates(t, where),
             exclude=self.strings(t, where, "exclude"),
-            channel=self.string(t, where, "channel", default=f"#{cid}"),
+            channel=self.channel(t, where, cid),
             timezone=tz,
             digest_time=time(int(m.group(1)), int(m.group(2))),
             tone=tone,

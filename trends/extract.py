@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 
+from trends.lifetime import watch_parent
 from trends.nlp.stem import known_roots, learn_roots
 from trends.topics import CandidateColumns, candidates_and_roots
 from warehouse import topics as sql
@@ -37,8 +38,8 @@ def _extract_all(rows: Sequence[tuple[Any, ...]],
     ctx.set_forkserver_preload(["trends.topics"])
     learned: dict[str, str] = {}
     # Workers start knowing every root this process knows (see trends.nlp.stem).
-    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx, initializer=learn_roots,
-                             initargs=(known_roots(),)) as pool:
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx, initializer=_start_worker,
+                             initargs=(os.getpid(), known_roots())) as pool:
         # This process takes chunks from the front, the workers from the back, two queued per
         # worker so that none waits: each chunk is done once, by whoever reaches it first.
         front, back = 0, len(chunks)
@@ -91,6 +92,13 @@ def _extract_all(rows: Sequence[tuple[Any, ...]],
         assert part is not None     # every chunk was done by this process or a worker
         found.extend(part)
     return found, learned
+
+
+def _start_worker(owner: int, roots: dict[str, str]) -> None:
+    # A worker never outlives a killed owner (trends/lifetime.py); its parent is the fork
+    # server, which each worker keeps alive, so it watches the process that owns the pool.
+    watch_parent(owner)
+    learn_roots(roots)
 
 
 def _here(chunk: Sequence[tuple[Any, ...]], learned: dict[str, str]) -> CandidateColumns:

@@ -1,19 +1,21 @@
-"""`trends demo`: generate the sample world, serve it on 127.0.0.1, run the real flows into a
-real DuckDB file, and print each demo client's digest. Nothing leaves the machine."""
+"""`trends demo`: generate the sample world, serve it on 127.0.0.1, run the stage jobs into a
+real DuckDB file (as Prefect flows when PREFECT_API_URL names a server), and print each demo
+client's digest. Nothing leaves the machine."""
 
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from pathlib import Path
 
-from trends.config import load_config
+from trends.config import Config, Env, load_config
 from trends.normalize import utcnow
 
 WAREHOUSE_NAME = "trends.duckdb"
 
 
-def run_demo(directory: Path) -> int:
-    from flows.pipeline import run
+def run_demo(directory: Path, *, on_prefect: bool = False) -> int:
+    """The demo, its stages run in this process, or as Prefect flows with `on_prefect`."""
     from trends.demo.world import build_world, serve_world
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -33,10 +35,22 @@ def run_demo(directory: Path) -> int:
         config = load_config(config_path)
         print(f"demo: serving {len(world.feeds)} generated feeds on {server.url('')}, "
               f"{len(config.clients)} clients, warehouse {config.warehouse.path}\n")
-        summaries = run(str(config_path.resolve()), force=True, as_of=now)
+        summaries = _run(config, now, on_prefect)
     print()
     for stage, summary in summaries.items():
         print(f"{stage}: {summary}")
     print(f"\nGo on with:  trends --config {config_path} sql \"select title, source from items "
           f"order by event_at desc limit 10\"")
     return 0
+
+
+def _run(config: Config, now: datetime, on_prefect: bool) -> dict[str, str]:
+    if on_prefect:
+        from flows.pipeline import run
+
+        return run(str(config.file.resolve()), force=True, as_of=now)
+    from trends import jobs
+
+    return {"ingest": jobs.ingest(config, force=True).summary(),
+            "score": jobs.score(config, as_of=now).summary(),
+            "digest": jobs.digest(config, Env.from_environ()).summary()}
