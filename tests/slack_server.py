@@ -137,9 +137,15 @@ class SlackServer:
         return "C" + hashlib.sha1(_name(channel).encode()).hexdigest()[:10].upper()
 
     def posted(self, channel: str) -> list[dict[str, Any]]:
-        """Messages posted to a channel (name or ID), oldest first, thread replies included."""
+        """Messages posted to a channel (name or ID), oldest first, thread replies included;
+        file shares are `shared_files`."""
         cid = self.channel_id(channel)
-        return [m for m in self.messages if m["channel_id"] == cid]
+        return [m for m in self.messages if m["channel_id"] == cid and "subtype" not in m]
+
+    def shared_files(self, channel: str) -> list[dict[str, Any]]:
+        """The file-share messages of a channel (name or ID), oldest first."""
+        cid = self.channel_id(channel)
+        return [m for m in self.messages if m["channel_id"] == cid and "subtype" in m]
 
     # request handling (called from the handler's thread)
 
@@ -239,6 +245,14 @@ class SlackServer:
             stored.update(title=f.get("title"), thread_ts=params.get("thread_ts") or None,
                           channel=self.channel_id(channel) if channel else None)
             out.append({"id": stored["id"], "name": stored["filename"], "title": f.get("title")})
+        if channel:
+            # Like Slack: the share is a message of the channel (or the thread) carrying the files.
+            self.messages.append({
+                "type": "message", "subtype": "file_share", "channel": channel,
+                "channel_id": self.channel_id(channel), "ts": self._new_ts(), "text": "",
+                "blocks": [], "thread_ts": params.get("thread_ts") or None,
+                "unfurl_links": None, "unfurl_media": None, "bot_id": "B0TRENDS",
+                "user": "U0TRENDS", "metadata": None, "files": out})
         return {"ok": True, "files": out}
 
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import pytest
 from tests.slack_server import SlackServer
 from trends.charts import png_size
 from trends.config import Config, Env, parse_config
-from trends.deliver import DIGEST_EVENT, is_due, run_digests
+from trends.deliver import DIGEST_EVENT, is_due, resend_owed, run_digests
 from trends.slack import SlackSender
 from warehouse import topics as topics_sql
 from warehouse.db import connect
@@ -312,3 +312,49 @@ def json_messages(con: duckdb.DuckDBPyConnection) -> list[Any]:
     import json
 
     return list(json.loads(con.execute("SELECT messages FROM digests").fetchone()[0]))
+
+
+class _DiesAfterUpload(SlackSender):
+    """A sender whose process dies right after Slack took the chart, before it is recorded."""
+
+    def upload_png(self, *args: Any, **kwargs: Any) -> str | None:
+        super().upload_png(*args, **kwargs)
+        raise Crash
+
+
+class _DiesBeforeUpload(SlackSender):
+    """A sender whose process dies between the digest and its chart."""
+
+    def upload_png(self, *args: Any, **kwargs: Any) -> str | None:
+        raise Crash
+
+
+@pytest.mark.parametrize("dies", [_DiesBeforeUpload, _DiesAfterUpload])
+def test_a_chart_lost_in_a_crash_is_sent_once_on_the_next_run(
+        dies: type[SlackSender], tmp_path: Path, slack: SlackServer) -> None:
+    config = make_config(tmp_path, clients=1)
+    con = connect(config.warehouse.path)
+    add_ideas(con, config)
+    add_mentions(con)
+    with pytest.raises(Crash):
+        run_digests(con, config, Env(TOKEN, slack.base_url), now=NOW,
+                    sender=dies(TOKEN, base_url=slack.base_url, min_interval=0, backoff=0))
+    assert statuses(con) == {"client-0": "sent"}            # the digest itself is out
+    report = resend_owed(con, config, Env(TOKEN, slack.base_url), now=NOW, sender=sender(slack))
+    [msg] = parents(slack)
+    shared = [m for m in slack.shared_files("#client-0") if m["thread_ts"] == msg["ts"]]
+    assert len(shared) == 1                                   # never lost, never twice
+    assert report.charts == ([] if dies is _DiesAfterUpload else ["client-0/2026-11-22"])
+    assert con.execute("SELECT chart_status FROM digests").fetchall() == [("sent",)]
+    # and nothing is owed any more
+    again = resend_owed(con, config, Env(TOKEN, slack.base_url), now=NOW, sender=sender(slack))
+    assert again.charts == [] and len(slack.shared_files("#client-0")) == 1
+
+
+def test_sent_at_is_when_slack_took_it(tmp_path: Path, slack: SlackServer) -> None:
+    config = make_config(tmp_path, clients=1)
+    con = connect(config.warehouse.path)
+    add_ideas(con, config)
+    run_digests(con, config, Env(TOKEN, slack.base_url), now=NOW, sender=sender(slack))
+    attempted, sent = con.execute("SELECT attempted_at, sent_at FROM digests").fetchone()
+    assert sent >= attempted > NOW        # the run's `now` is a fixed past time here

@@ -21,7 +21,7 @@ from trends.config import ClientConfig, Config, Env
 from trends.digest import MAX_HEADER_TEXT, _clip, _clean, _context, _section, _story_link, escape
 from trends.errors import DeliveryError
 from trends.models import Story
-from trends.normalize import utcnow
+from trends.normalize import slack_time, utcnow
 from trends.score import client_day
 from warehouse import alerts as sql
 from warehouse import topics as topics_sql
@@ -146,7 +146,7 @@ def _deliver(con: duckdb.DuckDBPyConnection, row: sql.AlertRow, sender: Any, now
             found = sender.find_posted(row.channel, ALERT_EVENT, row.id,
                                        oldest=(row.attempted_at - LOOKUP_MARGIN).timestamp())
             if found is not None:
-                sql.mark_sent(con, row.id, str(found["ts"]), now)
+                sql.mark_sent(con, row.id, str(found["ts"]), slack_time(str(found["ts"])))
                 report.recovered.append(name)
                 return
         # Wall-clock time, not the run's `now`: the lookup compares it with Slack's ts.
@@ -159,5 +159,5 @@ def _deliver(con: duckdb.DuckDBPyConnection, row: sql.AlertRow, sender: Any, now
         sql.mark_failed(con, row.id, str(exc))
         report.failed.append(name)
         return
-    sql.mark_sent(con, row.id, ts, now)
+    sql.mark_sent(con, row.id, ts, utcnow())     # when Slack took it, not the run's start
     report.sent.append(name)

@@ -28,7 +28,7 @@ from trends.charts import COLOR_NAMES, sparkline_png
 from trends.digest import fallback_text, render_blocks, render_markdown, render_text
 from trends.errors import DeliveryError, PartialDeliveryError
 from trends.models import Digest, Idea, Story
-from trends.normalize import utcnow
+from trends.normalize import slack_time, utcnow
 from trends.score import client_day
 from warehouse import ingest as ingest_sql
 from warehouse import outbox
@@ -38,6 +38,8 @@ from warehouse import topics as topics_sql
 DIGEST_EVENT = "trends_digest"
 CHART_DAYS = 7
 CHART_TOPICS = 3
+# A chart owed to a digest (lost in a crash, or failed) is sent this many days later at most.
+CHART_OWED_DAYS = 2
 # How far before an attempt's recorded start the history lookup reaches back (clock skew
 # between this machine and Slack).
 LOOKUP_MARGIN = timedelta(minutes=10)
@@ -151,10 +153,11 @@ def run_digests(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
             report.printed.append(name)
             continue
         outbox.put(con, client.id, the_day, client.channel, fallback_text(digest), messages,
-                   "pending", now)
+                   "pending", now, chart=charts and hasattr(sender, "upload_png"))
         jobs.append((client, the_day, digest))
     if jobs:
         _deliver_all(con, jobs, sender, now, report, charts)
+        _upload_owed_charts(con, [c for c, _, _ in jobs], sender, now, report)
     for names in (report.sent, report.failed, report.recovered, report.charts, report.notes):
         names.sort()
     return report
@@ -170,29 +173,40 @@ def _deliver_all(con: duckdb.DuckDBPyConnection,
     own DuckDB cursor (one per thread, as DuckDB wants), deliver many clients in the time of
     the slowest few. Every worker writes only its own client's outbox rows.
     """
-    pictures: list[tuple[ClientConfig, date, Digest]] = []
-
     def work(client: ClientConfig, the_day: date, digest: Digest | None) -> None:
         cur = con.cursor()
         try:
             _retry_earlier(cur, client, the_day, sender, now, report)
-            if digest is not None and _send(cur, client, the_day, sender, now, report) \
-                    and charts:
-                pictures.append((client, the_day, digest))
+            if digest is not None:
+                _send(cur, client, the_day, sender, now, report)
         finally:
             cur.close()
 
-    def picture(client: ClientConfig, the_day: date, digest: Digest) -> None:
+    # Charts after every digest is out (`_upload_owed_charts`): an upload to a channel waits
+    # a second after its digest (pacing), and by then that second has passed for nearly
+    # every channel.
+    _in_parallel(work, jobs)
+
+
+def _upload_owed_charts(con: duckdb.DuckDBPyConnection, clients: list[ClientConfig],
+                        sender: Any, now: datetime,
+                        report: DigestReport) -> None:
+    """Upload every chart still owed to a digest sent in the last CHART_OWED_DAYS days: the
+    ones just sent, and any lost when a process died between its digest and its chart."""
+    if not hasattr(sender, "upload_png"):
+        return
+    by_id = {c.id: c for c in clients}
+    since = min(client_day(c, now) for c in clients) - timedelta(days=CHART_OWED_DAYS)
+    owed = [(by_id[cid], day) for cid, day in outbox.owed_charts(con, since) if cid in by_id]
+
+    def picture(client: ClientConfig, the_day: date) -> None:
         cur = con.cursor()
         try:
-            _upload_chart(cur, client, the_day, digest, sender, report)
+            _upload_chart(cur, client, the_day, now, sender, report)
         finally:
             cur.close()
 
-    # Charts after every digest is out: an upload to a channel waits a second after its
-    # digest (pacing), and by then that second has passed for nearly every channel.
-    _in_parallel(work, jobs)
-    _in_parallel(picture, pictures)
+    _in_parallel(picture, owed)
 
 
 def _in_parallel(fn: Callable[..., None], jobs: list[Any]) -> None:
@@ -228,6 +242,8 @@ def resend_owed(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
     for cid, day in outbox.unsent(con):
         if cid in clients:
             _send(con, clients[cid], day, sender, now, report)
+    if clients:
+        _upload_owed_charts(con, list(clients.values()), sender, now, report)
     return report
 
 
@@ -273,7 +289,7 @@ def _send(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date, sende
                     # Unknown which replies are there: better a short thread than a doubled one.
                     replies_done = len(row.messages) - 1
             if replies_done >= len(row.messages) - 1:
-                outbox.mark_sent(con, client.id, day, parent, now)
+                outbox.mark_sent(con, client.id, day, parent, slack_time(parent))
                 report.recovered.append(name)
                 return False
     # Wall-clock time, not the run's `now`: the lookup compares it with Slack's ts.
@@ -284,7 +300,7 @@ def _send(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date, sende
                                 parent_ts=parent, replies_done=replies_done)
     except PartialDeliveryError as exc:
         # The parent message is in the channel: posting again would show the day twice.
-        outbox.mark_sent(con, client.id, day, exc.ts, now)
+        outbox.mark_sent(con, client.id, day, exc.ts, utcnow())
         report.sent.append(name)
         report.failed.append(f"{name} (thread replies: {exc})")
         return False
@@ -292,7 +308,8 @@ def _send(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date, sende
         outbox.mark_failed(con, client.id, day, str(exc))
         report.failed.append(name)
         return False
-    outbox.mark_sent(con, client.id, day, ts, now)
+    # When Slack took it (after attempted_at), not when the run started.
+    outbox.mark_sent(con, client.id, day, ts, utcnow())
     if parent is not None:
         report.recovered.append(name)
         return False
@@ -309,25 +326,40 @@ def chart_series(con: duckdb.DuckDBPyConnection, client: ClientConfig, d: Digest
     return [(label, counts[key]) for key, label in topics]
 
 
-def _upload_chart(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date, d: Digest,
-                  sender: Any, report: DigestReport) -> None:
-    # After mark_sent on purpose: a crash here loses the picture, never duplicates the digest.
-    series = chart_series(con, client, d)
-    if not series or not hasattr(sender, "upload_png"):
-        return
+def _upload_chart(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date,
+                  now: datetime, sender: Any, report: DigestReport) -> None:
+    """Upload the chart a sent digest owes, once: after its digest (a crash in between loses
+    no digest and, through the outbox's chart state, no chart either), and only after looking
+    in the thread when an earlier upload may have reached Slack."""
     row = outbox.get(con, client.id, day)
-    if row is None or not row.ts:
+    if row is None or not row.ts or row.chart_status != "pending":
+        return
+    filename = f"trends-{client.id}-{day}.png"
+    if row.chart_attempted_at is not None:
+        try:
+            shared = [f for m in sender.replies(row.channel, row.ts)
+                      for f in m.get("files") or () if f.get("name") == filename]
+        except DeliveryError as exc:
+            report.notes.append(f"{client.id}/{day}: chart not checked ({exc})")
+            return
+        if shared:
+            outbox.mark_chart_sent(con, client.id, day, str(shared[0].get("id") or ""))
+            return
+    series = chart_series(con, client, build_digest(con, client, day, now))
+    if not series:
+        outbox.mark_chart_sent(con, client.id, day, None)   # nothing to draw: none owed
         return
     legend = ", ".join(f"{label} ({COLOR_NAMES[i % len(COLOR_NAMES)]})"
                        for i, (label, _) in enumerate(series))
     title = f"Mentions per day, last {CHART_DAYS} days: {legend}"
+    outbox.mark_chart_attempt(con, client.id, day, utcnow())
     try:
-        sender.upload_png(row.channel, sparkline_png([v for _, v in series]),
-                          f"trends-{client.id}-{day}.png", title[:250], title[:1000],
-                          thread_ts=row.ts)
+        file_id = sender.upload_png(row.channel, sparkline_png([v for _, v in series]),
+                                    filename, title[:250], title[:1000], thread_ts=row.ts)
     except DeliveryError as exc:
         report.notes.append(f"{client.id}/{day}: chart not uploaded ({exc})")
         return
+    outbox.mark_chart_sent(con, client.id, day, file_id)
     report.charts.append(f"{client.id}/{day}")
 
 

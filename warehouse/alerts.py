@@ -101,9 +101,10 @@ def mark_attempt(con: duckdb.DuckDBPyConnection, alert_id: str, now: datetime) -
     con.execute("UPDATE alerts SET attempted_at = ? WHERE id = ?", [now, alert_id])
 
 
-def mark_sent(con: duckdb.DuckDBPyConnection, alert_id: str, ts: str, now: datetime) -> None:
+def mark_sent(con: duckdb.DuckDBPyConnection, alert_id: str, ts: str,
+              sent_at: datetime) -> None:
     con.execute("""UPDATE alerts SET status = 'sent', ts = ?, sent_at = ?, attempts = attempts + 1,
-                   last_error = NULL WHERE id = ?""", [ts, now, alert_id])
+                   last_error = NULL WHERE id = ?""", [ts, sent_at, alert_id])
 
 
 def mark_failed(con: duckdb.DuckDBPyConnection, alert_id: str, error: str) -> None:
