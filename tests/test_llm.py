@@ -23,7 +23,7 @@ DAY = date(2026, 11, 22)
 
 
 class FakeLLM:
-    """POST /<mode>/v1/chat/completions, mode: ok | error | slow | garbage | notjson."""
+    """POST /<mode>/v1/chat/completions, mode: ok | error | slow | garbage | notjson | hostile."""
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
@@ -47,6 +47,9 @@ class FakeLLM:
                     return self._send(200, b"<html>not json at all")
                 if mode == "notjson":
                     content = "Sure! Here is a caption: Ngopi dulu, bestie."
+                elif mode == "hostile":
+                    content = json.dumps({"hook": "<!channel> promo <https://evil.example|klik>",
+                                          "caption": "<@U123> & <!here> beli sekarang"})
                 else:
                     lang = "en" if "Language: English" in body["messages"][1]["content"] else "id"
                     content = json.dumps({"hook": f"LLM hook ({lang})",
@@ -238,3 +241,15 @@ def test_scoring_with_an_endpoint_stores_llm_ideas_and_the_digest_says_so(
     assert "LLM hook (id)" in text and "LLM hook (en)" in text
     assert "written by the LLM" in text
     assert all(r["body"]["model"] == "tiny" for r in fake.requests)
+
+
+def test_mention_and_link_syntax_from_the_model_cannot_ping_or_link(fake: FakeLLM) -> None:
+    from trends.digest import render_blocks
+    from trends.models import Digest
+
+    ideas = write_ideas(client(), topics(), DAY, writer=LLMWriter(fake.url("hostile"), "m"))
+    blocks = json.dumps(render_blocks(Digest(client_id="layar-emas", client_name="Layar Emas TV",
+                                             channel="#le", local_date=DAY,
+                                             languages=["id", "en"], ideas=ideas)))
+    for raw in ("<!channel>", "<!here>", "<@U123>", "<https://evil.example|klik>"):
+        assert raw not in blocks
