@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.slack_server import SlackServer  # noqa: E402
 from trends.config import Env, parse_config  # noqa: E402
-from trends.deliver import DIGEST_EVENT, run_digests  # noqa: E402
-from trends.slack import SlackSender  # noqa: E402
-from warehouse import topics as topics_sql  # noqa: E402
+from trends.deliver.digest_job import DIGEST_EVENT, run_digests  # noqa: E402
+from trends.deliver.slack import SlackSender  # noqa: E402
+from warehouse import understand as topics_sql  # noqa: E402
 from warehouse.db import connect  # noqa: E402
 
 TOKEN = "xoxb-bench"

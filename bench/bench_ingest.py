@@ -49,7 +49,7 @@ def one_phase(config_path: str) -> None:
     """In a fresh process: one ingest of every source; print its figures as JSON."""
     sys.path.insert(0, str(ROOT))
     from trends.config import load_config
-    from trends.ingest import ingest
+    from trends.collect.ingest_job import ingest
     from warehouse.db import open_warehouse
 
     config = load_config(config_path)

@@ -105,9 +105,9 @@ def generate(db: Path, items: int, days: int, mentions: int) -> None:
 
 
 def full(db: Path) -> dict[str, float]:
-    from trends.signal_table import compute_signals
-    from trends.signals import SignalSettings
-    from warehouse import topics as sql
+    from trends.understand.signals.vectorized import compute_signals
+    from trends.understand.signals.rules import SignalSettings
+    from warehouse import understand as sql
     from warehouse.db import open_warehouse
 
     s = SignalSettings()
@@ -135,7 +135,7 @@ def tempo_texts(count: int) -> list[tuple[str, str]]:
     import feedparser
 
     from trends.config import SourceConfig
-    from trends.sources.rss import entry_to_item
+    from trends.collect.sources.rss import entry_to_item
 
     source = SourceConfig(name="tempo", kind="rss", url="https://www.tempo.co/rss")
     seen: dict[tuple[str, str], None] = {}
@@ -152,11 +152,11 @@ def tempo_texts(count: int) -> list[tuple[str, str]]:
 def incremental(db: Path, new: int, text: str) -> dict[str, float]:
     from bench_topics import make_items
 
-    from trends.extract import _extract_all, default_workers
-    from trends.nlp.stem import learn_roots
-    from trends.signal_table import compute_signals
-    from trends.signals import SignalSettings
-    from warehouse import topics as sql
+    from trends.understand.extract_job import _extract_all, default_workers
+    from trends.understand.nlp.stem import learn_roots
+    from trends.understand.signals.vectorized import compute_signals
+    from trends.understand.signals.rules import SignalSettings
+    from warehouse import understand as sql
     from warehouse.db import open_warehouse
 
     s = SignalSettings()
@@ -265,7 +265,7 @@ def _child(step: str, db: Path, *extra: str) -> dict[str, float]:
 
 def _copy_roots(source: Path, target: Path) -> None:
     """The word roots stored in `source`, stored in `target` too."""
-    from warehouse import topics as sql
+    from warehouse import understand as sql
     from warehouse.db import open_warehouse
 
     with open_warehouse(source) as con:

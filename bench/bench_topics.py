@@ -13,7 +13,7 @@ import argparse
 import random
 import time
 
-from trends.topics import extract_candidates
+from trends.understand.candidates import extract_candidates
 
 NAMES = ["Prabowo Subianto", "Sri Mulyani", "Timnas Indonesia", "Arab Saudi", "Bank Indonesia",
          "Kopi Kenangan", "Bali International Hospital", "Purbaya Yudhi Sadewa", "Polda Metro Jaya",

@@ -29,9 +29,9 @@ import feedparser
 from trends.config import ClientConfig, parse_config
 from trends.demo.world import DEMO_CLIENTS
 from trends.models import Story
-from trends.relevance import TopicContext, score_topic
-from trends.safety import classify_text
-from trends.signals import TopicSignal
+from trends.decide.relevance import TopicContext, score_topic
+from trends.decide.safety import classify_text
+from trends.understand.signals.rules import TopicSignal
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "tests" / "data" / "labels"

@@ -1,5 +1,5 @@
 """The scheduled deployments that `trends serve` serves (and that a work pool can run, see
-docs/operations.md). Orchestration only: the schedules come from `trends.schedule`.
+docs/operations.md). Orchestration only: the schedules come from `trends.config.schedule`.
 
     ingest            every shortest source `every`: the `cycle` flow of flows/pipeline.py
                       (ingest the due sources, read feedback, score, alert); with
@@ -25,7 +25,7 @@ from prefect.types.entrypoint import EntrypointType
 
 from flows import pipeline
 from trends.config import Config
-from trends.schedule import digest_cron, ingest_interval
+from trends.config.schedule import digest_cron, ingest_interval
 
 INGEST_DEPLOYMENT = "ingest"
 

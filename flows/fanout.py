@@ -22,15 +22,15 @@ from prefect import flow, task
 from prefect.cache_policies import NONE
 
 from flows.pipeline import collect_feedback, score_topics, send_alerts
-from trends import http
+from trends.collect import http
 from trends.config import SourceConfig, load_config
-from trends.ingest import IngestReport, due_sources, fetch_source, store_results
-from trends.jobs import WRITER_WAIT_S
+from trends.collect.ingest_job import IngestReport, due_sources, fetch_source, store_results
+from trends.runs import WRITER_WAIT_S
 from trends.models import FeedItem
-from trends.normalize import utcnow
-from warehouse import ingest as ingest_sql
+from trends.collect.normalize import utcnow
+from warehouse import collect as ingest_sql
 from warehouse.db import open_writer
-from warehouse.ingest import FetchRecord, SourceState
+from warehouse.collect import FetchRecord, SourceState
 
 
 @task(cache_policy=NONE, name="fetch-source")

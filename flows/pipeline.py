@@ -1,4 +1,4 @@
-"""Prefect flows: thin orchestration over the stage jobs of `trends.jobs`, which the one-off
+"""Prefect flows: thin orchestration over the stage jobs of `trends.runs`, which the one-off
 commands run too. Each task loads the config and runs one job; the job opens the warehouse
 for its own work only, so the single-writer DuckDB file is held only while it is written.
 
@@ -22,7 +22,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NONE
 
-from trends import jobs
+from trends import runs as jobs
 from trends.lifetime import watch_parent_if_asked
 from trends.config import Env, load_config
 

@@ -24,10 +24,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from trends import lifetime, prefect_api
+from trends import lifetime
+
+from flows import prefect_api
 from trends.config import Config
 from trends.errors import ConfigError, TrendsError
-from trends.status_report import prefect_home
+from trends.status_job import prefect_home
 
 SERVER_START_TIMEOUT_S = 90.0
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+ROOT = Path(__file__).resolve().parents[1]          # the checkout
+DATA = ROOT / "tests" / "data"                        # self-describing test data files
+SHARED = ROOT.parent / "shared"
 FIXTURES = SHARED / "fixtures" / "real"
 
 # Tests never talk to a real Slack, even when the developer's shell has a token.

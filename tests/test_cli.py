@@ -14,7 +14,7 @@ import pytest
 from tests.feeds import news_entries, rss, sources_toml
 from trends.cli import main
 from trends.config import load_config
-from trends.ingest import ingest
+from trends.collect.ingest_job import ingest
 from warehouse.db import open_warehouse
 
 

@@ -21,15 +21,15 @@ from typing import Any
 import duckdb
 import pytest
 
+from tests.conftest import ROOT
 from tests.feeds import news_entries, rss, sources_toml
 from tests.slack_server import SlackServer
 from trends.config import Config, Env, load_config
-from trends.deliver import run_digests
+from trends.deliver.digest_job import run_digests
 from trends.demo.server import FeedServer
-from trends.ingest import ingest
+from trends.collect.ingest_job import ingest
 from warehouse.db import open_warehouse, open_writer
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def start(script: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
@@ -79,7 +79,7 @@ def test_sigkill_mid_fetch_then_next_ingest_completes(config: Config,
         ingest(con, config, only="Fast")
     proc = start(f"""
         from trends.config import load_config
-        from trends.ingest import ingest
+        from trends.collect.ingest_job import ingest
         from warehouse.db import open_writer
         config = load_config({str(config.file)!r})
         with open_writer(config.warehouse, wait=30) as con:
@@ -106,9 +106,9 @@ def test_sigkill_mid_store_rolls_back_the_whole_run(config: Config,
     # fetch log: the kill lands between two statements of one transaction.
     proc = start(f"""
         import sys, time
-        import warehouse.ingest as sql
+        import warehouse.collect as sql
         from trends.config import load_config
-        from trends.ingest import ingest
+        from trends.collect.ingest_job import ingest
         from warehouse.db import open_writer
         real = sql.record_fetches
         def paused(*args, **kwargs):
@@ -159,7 +159,7 @@ def test_sigkill_mid_digest_then_next_run_sends_once(config: Config, after: bool
         env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_BASE_URL": slack.base_url}
         proc = start(f"""
             from trends.config import Env, load_config
-            from trends.deliver import run_digests
+            from trends.deliver.digest_job import run_digests
             from warehouse.db import open_writer
             config = load_config({str(config.file)!r})
             with open_writer(config.warehouse) as con:

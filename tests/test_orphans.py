@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
 from tests.feeds import news_entries, rss, sources_toml
 from trends.config import load_config
-from trends.ingest import ingest
+from trends.collect.ingest_job import ingest
 from warehouse.db import open_writer
 
-ROOT = Path(__file__).resolve().parents[1]
 TRENDS = [sys.executable, "-m", "trends.cli"]
 MULTICORE = len(os.sched_getaffinity(0)) > 1
 

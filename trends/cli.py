@@ -187,7 +187,7 @@ def _on_prefect(config: Config | None = None) -> bool:
         from warehouse.db import check_writable
 
         check_writable(config.warehouse)
-    from trends import prefect_api
+    from flows import prefect_api
 
     if not prefect_api.healthy(url.rstrip("/")):
         raise ConfigError(f"PREFECT_API_URL={url} does not answer", key="PREFECT_API_URL",
@@ -199,7 +199,7 @@ def _on_prefect(config: Config | None = None) -> bool:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from trends.starter import STARTER_CONFIG
+    from trends.config.starter import STARTER_CONFIG
     from warehouse.db import open_writer
 
     path = resolve_path(args.config)
@@ -228,7 +228,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
         print(ingest(_config_arg(config), source=args.source, force=args.force))
         return EXIT_OK
-    from trends import jobs
+    from trends import runs as jobs
 
     print(jobs.ingest(config, source=args.source, force=args.force).summary())
     return EXIT_OK
@@ -239,7 +239,7 @@ def _replay(config: Config, args: argparse.Namespace) -> int:
         raise ConfigError("--replay needs --source", key="--source",
                           fix="name the source the snapshots were captured from: "
                               "--replay DIR --source NAME")
-    from trends.replay import replay
+    from trends.collect.replay_job import replay
     from warehouse.db import open_writer
 
     with open_writer(config.warehouse, wait=120.0) as con:
@@ -254,7 +254,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
         print(score(_config_arg(config), as_of=args.as_of))
         return EXIT_OK
-    from trends import jobs
+    from trends import runs as jobs
 
     print(jobs.score(config, as_of=args.as_of).summary())
     return EXIT_OK
@@ -266,7 +266,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     if args.client:
         config.client(args.client)
     if args.dry_run:
-        from trends.deliver import run_digests
+        from trends.deliver.digest_job import run_digests
         from warehouse.snapshot import open_reader
 
         # A preview reads the published snapshot: it never waits for, or blocks, a writer.
@@ -279,7 +279,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
         print(digest(_config_arg(config), client=args.client, day=args.date))
         return EXIT_OK
-    from trends import jobs
+    from trends import runs as jobs
 
     print(jobs.digest(config, Env.from_environ(), client=args.client, day=args.date).summary())
     return EXIT_OK
@@ -294,7 +294,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         for stage, summary in run(_config_arg(config), force=args.force).items():
             print(f"{stage}: {summary}")
         return EXIT_OK
-    from trends import jobs
+    from trends import runs as jobs
 
     print(f"ingest: {jobs.ingest(config, force=args.force).summary()}")
     print(f"score: {jobs.score(config).summary()}")
@@ -311,7 +311,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         for stage, summary in alerts(_config_arg(config)).items():
             print(summary if summary.startswith(stage) else f"{stage}: {summary}")
         return EXIT_OK
-    from trends import jobs
+    from trends import runs as jobs
 
     env = Env.from_environ()
     feedback = jobs.feedback(config, env)
@@ -321,7 +321,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
-    from trends.feedback import collect, weekly_summary
+    from trends.deliver.feedback_job import collect, weekly_summary
 
     config = _config(args)
     if args.weekly:
@@ -334,7 +334,7 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     if not env.slack_token:
         raise ConfigError("SLACK_BOT_TOKEN is not set", key="feedback",
                           fix="export SLACK_BOT_TOKEN=xoxb-... (reactions are read from Slack)")
-    from trends.slack import SlackSender
+    from trends.deliver.slack import SlackSender
     from warehouse.db import open_writer
 
     with open_writer(config.warehouse, wait=120.0) as con:
@@ -343,7 +343,7 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from trends.report import write_reports
+    from trends.deliver.page_job import write_reports
     from warehouse.snapshot import open_reader
 
     config = _config(args)
@@ -394,7 +394,7 @@ def _split_param(text: str) -> tuple[str, str]:
 
 def _run_sql(config: Config, sql: str, params: dict[str, str] | None,
              args: argparse.Namespace) -> int:
-    from trends.sqlrun import QueryError, run_query
+    from warehouse.adhoc import QueryError, run_query
     from warehouse.snapshot import open_reader
 
     with open_reader(config.warehouse) as (con, _):
@@ -416,7 +416,7 @@ def _usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def cmd_sources_import(args: argparse.Namespace) -> int:
-    from trends.opml import import_into
+    from trends.collect.opml import import_into
 
     path = resolve_path(args.config)
     try:
@@ -440,7 +440,7 @@ def cmd_sources_import(args: argparse.Namespace) -> int:
 
 
 def cmd_sources_export(args: argparse.Namespace) -> int:
-    from trends.opml import write_opml
+    from trends.collect.opml import write_opml
 
     sys.stdout.write(write_opml(_config(args, warn=False).sources).decode("utf-8"))
     return EXIT_OK
@@ -454,7 +454,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from trends.status_report import collect
+    from trends.status_job import collect
 
     config = _config(args, warn=False)
     info = collect(config)

@@ -78,7 +78,7 @@ class ScoredTopic:
     reason: str                   # human-readable "why", e.g. "matches kopi in 4 headlines; ..."
     stories: list[Story] = field(default_factory=list)
     hashtags: list[str] = field(default_factory=list)
-    sensitivity: str | None = None  # disaster | accident | crime | sara | politics (trends/safety.py)
+    sensitivity: str | None = None  # disaster | accident | crime | sara | politics (trends/decide/safety.py)
     warning: str = ""               # shown with the idea when a `flag` client gets a sensitive topic
     sensitive_terms: list[str] = field(default_factory=list)   # the words that made it sensitive
     moment: str | None = None       # the near calendar moment the topic ties in with, if any

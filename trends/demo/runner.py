@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from trends.config import Config, Env, load_config
-from trends.normalize import utcnow
+from trends.collect.normalize import utcnow
 
 WAREHOUSE_NAME = "trends.duckdb"
 
@@ -49,7 +49,7 @@ def _run(config: Config, now: datetime, on_prefect: bool) -> dict[str, str]:
         from flows.pipeline import run
 
         return run(str(config.file.resolve()), force=True, as_of=now)
-    from trends import jobs
+    from trends import runs as jobs
 
     return {"ingest": jobs.ingest(config, force=True).summary(),
             "score": jobs.score(config, as_of=now).summary(),

@@ -1,0 +1,383 @@
+"""Digest delivery: build each client's digest from its ideas and send it through the outbox.
+
+With a Slack token the digest goes to the client's channel, at most once per client and
+local day; without one it is printed. A digest that failed stays in the outbox and is sent
+on the next run.
+
+Exactly once across crashes: Slack has no idempotency key, so every digest is posted with
+message metadata (event_type "trends_digest", payload {id, client, day, topics}) and the
+outbox records when an attempt starts. A row found still pending (or failed) after an attempt
+started may be in the channel already (the process died, or the answer was lost, between
+Slack accepting it and the outbox update): it is looked up in the channel's history and
+marked sent instead of being posted again. If the lookup itself fails, nothing is posted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import duckdb
+
+from trends.config import ClientConfig, Config, Env
+from trends.deliver.charts import COLOR_NAMES, sparkline_png
+from trends.deliver.render import fallback_text, render_blocks, render_markdown, render_text
+from trends.errors import DeliveryError, PartialDeliveryError
+from trends.models import Digest, Idea, Story
+from trends.collect.normalize import slack_time, utcnow
+from trends.understand.signals_job import client_day
+from warehouse import collect as ingest_sql
+from warehouse import deliver as outbox
+from warehouse import charts as report_sql
+from warehouse import understand as topics_sql
+
+DIGEST_EVENT = "trends_digest"
+CHART_DAYS = 7
+CHART_TOPICS = 3
+# A chart owed to a digest (lost in a crash, or failed) is sent this many days later at most.
+CHART_OWED_DAYS = 2
+# How far before an attempt's recorded start the history lookup reaches back (clock skew
+# between this machine and Slack).
+LOOKUP_MARGIN = timedelta(minutes=10)
+# Clients delivered at once (each in its own channel). Slack's per-workspace limits for
+# chat.postMessage allow a few messages a second; 429s are retried after Retry-After.
+DELIVERY_WORKERS = 6
+
+
+@dataclass(slots=True)
+class DigestReport:
+    sent: list[str] = field(default_factory=list)          # "client/day"
+    printed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)       # already sent
+    failed: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)     # found in Slack after a lost answer
+    not_due: list[str] = field(default_factory=list)       # scheduled run before digest_time
+    charts: list[str] = field(default_factory=list)        # sparklines uploaded
+    notes: list[str] = field(default_factory=list)         # chart failures and the like
+
+    def summary(self) -> str:
+        text = (f"digests: {len(self.sent)} sent, {len(self.printed)} printed, "
+                f"{len(self.skipped)} already sent, {len(self.failed)} failed")
+        if self.recovered:
+            text += f", {len(self.recovered)} found already in Slack"
+        if self.not_due:
+            text += f", {len(self.not_due)} not due yet"
+        return text
+
+
+def is_due(client: ClientConfig, now: datetime) -> bool:
+    """True once the client's local clock has reached its digest_time today."""
+    return now.astimezone(client.tz).time() >= client.digest_time
+
+
+def digest_id(client_id: str, day: date) -> str:
+    """The digest's identity in Slack's message metadata: one per client and local day."""
+    return f"{client_id}/{day.isoformat()}"
+
+
+def build_digest(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date,
+                 now: datetime) -> Digest:
+    ideas = [_idea(r) for r in topics_sql.load_ideas(con, client.id, day)]
+    digest = Digest(client_id=client.id, client_name=client.name, channel=client.channel,
+                    local_date=day, languages=list(client.languages), ideas=ideas,
+                    failing_sources=ingest_sql.failing_sources(con, now), generated_at=now)
+    _add_moments(con, client, day, digest)
+    return digest
+
+
+def _add_moments(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date,
+                 digest: Digest) -> None:
+    # Calendar moments of the days ahead (trends/decide/calendar.py); a calendar that cannot be read
+    # must not cost the day's digest.
+    try:
+        from trends.decide.calendar import upcoming_moments
+    except ImportError:
+        return
+    digest.moments = list(upcoming_moments(client, day))
+
+
+def render(d: Digest, fmt: str) -> str:
+    """A preview: text (terminal), markdown, or blocks (the exact Block Kit JSON)."""
+    if fmt == "markdown":
+        return render_markdown(d)
+    if fmt == "blocks":
+        return json.dumps(render_blocks(d), ensure_ascii=False, indent=2)
+    return render_text(d)
+
+
+def run_digests(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
+                client_id: str | None = None, day: date | None = None, dry_run: bool = False,
+                fmt: str = "text", now: datetime | None = None,
+                out: Callable[[str], None] = print, sender: Any | None = None,
+                only_due: bool = False, charts: bool = True) -> DigestReport:
+    """Send (or print) the digest of each client, or of one client.
+
+    `only_due` is the scheduled path: a client whose local time has not reached its
+    digest_time is left for a later run (`trends digest` by hand sends now). `charts` uploads
+    a sparkline of the top topics into the digest's thread.
+    """
+    now = now or utcnow()
+    clients = [config.client(client_id)] if client_id else list(config.clients)
+    report = DigestReport()
+    if env.slack_token and not dry_run and sender is None:
+        from trends.deliver.slack import SlackSender   # slack-sdk only when we really send
+        sender = SlackSender(env.slack_token, env.slack_base_url)
+    jobs: list[tuple[ClientConfig, date, Digest | None]] = []
+    for client in clients:
+        the_day = day or client_day(client, now)
+        if only_due and not dry_run and day is None and not is_due(client, now):
+            report.not_due.append(f"{client.id}/{the_day}")
+            if sender is not None:
+                jobs.append((client, the_day, None))       # earlier days still owed
+            continue
+        digest = build_digest(con, client, the_day, now)
+        name = f"{client.id}/{the_day}"
+        if dry_run:
+            out(render(digest, fmt))
+            continue
+        existing = outbox.get(con, client.id, the_day)
+        if existing is not None and existing.status == "sent":
+            report.skipped.append(name)
+            if sender is not None:
+                jobs.append((client, the_day, None))
+            continue
+        messages = render_blocks(digest)
+        if sender is None:
+            out(render(digest, fmt))
+            outbox.put(con, client.id, the_day, client.channel, fallback_text(digest), messages,
+                       "printed", now)
+            report.printed.append(name)
+            continue
+        outbox.put(con, client.id, the_day, client.channel, fallback_text(digest), messages,
+                   "pending", now, chart=charts and hasattr(sender, "upload_png"))
+        jobs.append((client, the_day, digest))
+    if jobs:
+        _deliver_all(con, jobs, sender, now, report, charts)
+        _upload_owed_charts(con, [c for c, _, _ in jobs], sender, now, report)
+    for names in (report.sent, report.failed, report.recovered, report.charts, report.notes):
+        names.sort()
+    return report
+
+
+def _deliver_all(con: duckdb.DuckDBPyConnection,
+                 jobs: list[tuple[ClientConfig, date, Digest | None]], sender: Any,
+                 now: datetime, report: DigestReport, charts: bool) -> None:
+    """Deliver each client's owed and new digests, channels in parallel.
+
+    Slack paces messages per channel (about one a second), so a long digest (parent, replies,
+    chart) takes seconds in its channel while other channels idle: a few workers, each on its
+    own DuckDB cursor (one per thread, as DuckDB wants), deliver many clients in the time of
+    the slowest few. Every worker writes only its own client's outbox rows.
+    """
+    def work(client: ClientConfig, the_day: date, digest: Digest | None) -> None:
+        cur = con.cursor()
+        try:
+            _retry_earlier(cur, client, the_day, sender, now, report)
+            if digest is not None:
+                _send(cur, client, the_day, sender, now, report)
+        finally:
+            cur.close()
+
+    # Charts after every digest is out (`_upload_owed_charts`): an upload to a channel waits
+    # a second after its digest (pacing), and by then that second has passed for nearly
+    # every channel.
+    _in_parallel(work, jobs)
+
+
+def _upload_owed_charts(con: duckdb.DuckDBPyConnection, clients: list[ClientConfig],
+                        sender: Any, now: datetime,
+                        report: DigestReport) -> None:
+    """Upload every chart still owed to a digest sent in the last CHART_OWED_DAYS days: the
+    ones just sent, and any lost when a process died between its digest and its chart."""
+    if not hasattr(sender, "upload_png"):
+        return
+    by_id = {c.id: c for c in clients}
+    since = min(client_day(c, now) for c in clients) - timedelta(days=CHART_OWED_DAYS)
+    owed = [(by_id[cid], day) for cid, day in outbox.owed_charts(con, since) if cid in by_id]
+
+    def picture(client: ClientConfig, the_day: date) -> None:
+        cur = con.cursor()
+        try:
+            _upload_chart(cur, client, the_day, now, sender, report)
+        finally:
+            cur.close()
+
+    _in_parallel(picture, owed)
+
+
+def _in_parallel(fn: Callable[..., None], jobs: list[Any]) -> None:
+    if len(jobs) <= 1:
+        for job in jobs:
+            fn(*job)
+        return
+    pool = ThreadPoolExecutor(max_workers=min(DELIVERY_WORKERS, len(jobs)),
+                              thread_name_prefix="digest")
+    try:
+        for future in [pool.submit(fn, *job) for job in jobs]:
+            future.result()
+    except BaseException:
+        # Like a dying process: what has not started does not start.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def resend_owed(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
+                now: datetime | None = None, sender: Any | None = None) -> DigestReport:
+    """Send the digests still owed to Slack (failed, or interrupted mid-attempt) now, instead
+    of at the client's next scheduled digest: each ingest cycle calls it."""
+    now = now or utcnow()
+    report = DigestReport()
+    if sender is None:
+        if not env.slack_token:
+            return report
+        from trends.deliver.slack import SlackSender
+
+        sender = SlackSender(env.slack_token, env.slack_base_url)
+    clients = {c.id: c for c in config.clients}
+    for cid, day in outbox.unsent(con):
+        if cid in clients:
+            _send(con, clients[cid], day, sender, now, report)
+    if clients:
+        _upload_owed_charts(con, list(clients.values()), sender, now, report)
+    return report
+
+
+def _metadata(client: ClientConfig, day: date, messages: list[list[dict[str, Any]]],
+              con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    topics = list(dict.fromkeys(str(r["topic_key"])
+                                for r in topics_sql.load_ideas(con, client.id, day)))
+    return {"event_type": DIGEST_EVENT,
+            "event_payload": {"id": digest_id(client.id, day), "client": client.id,
+                              "day": day.isoformat(), "topics": topics[:20]}}
+
+
+def _send(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date, sender: Any,
+          now: datetime, report: DigestReport) -> bool:
+    """Deliver the outbox row of (client, day) once; True when it was posted by this call."""
+    row = outbox.get(con, client.id, day)
+    assert row is not None
+    name = f"{client.id}/{day}"
+    parent: str | None = None
+    replies_done = 0
+    if row.attempted_at is not None:
+        # An earlier attempt started and never finished its bookkeeping: it may be in Slack.
+        try:
+            found = sender.find_posted(row.channel, DIGEST_EVENT, digest_id(client.id, day),
+                                       oldest=(row.attempted_at - LOOKUP_MARGIN).timestamp())
+        except DeliveryError as exc:
+            # Posting blind could show the day twice: leave it for the next run.
+            outbox.mark_failed(con, client.id, day, f"lookup before resend failed: {exc}")
+            report.failed.append(name)
+            return False
+        if found is not None:
+            parent = str(found["ts"])
+            replies_done = 0
+            if len(row.messages) > 1:
+                # Count our own parts (by metadata), not reply_count: people reply in threads.
+                prefix = digest_id(client.id, day) + "#"
+                try:
+                    replies_done = sum(
+                        1 for m in sender.replies(row.channel, parent)
+                        if str(((m.get("metadata") or {}).get("event_payload") or {})
+                               .get("id", "")).startswith(prefix))
+                except DeliveryError:
+                    # Unknown which replies are there: better a short thread than a doubled one.
+                    replies_done = len(row.messages) - 1
+            if replies_done >= len(row.messages) - 1:
+                outbox.mark_sent(con, client.id, day, parent, slack_time(parent))
+                report.recovered.append(name)
+                return False
+    # Wall-clock time, not the run's `now`: the lookup compares it with Slack's ts.
+    outbox.mark_attempt(con, client.id, day, utcnow())
+    try:
+        ts = sender.post_digest(row.channel, row.messages, row.text,
+                                _metadata(client, day, row.messages, con),
+                                parent_ts=parent, replies_done=replies_done)
+    except PartialDeliveryError as exc:
+        # The parent message is in the channel: posting again would show the day twice.
+        outbox.mark_sent(con, client.id, day, exc.ts, utcnow())
+        report.sent.append(name)
+        report.failed.append(f"{name} (thread replies: {exc})")
+        return False
+    except DeliveryError as exc:
+        outbox.mark_failed(con, client.id, day, str(exc))
+        report.failed.append(name)
+        return False
+    # When Slack took it (after attempted_at), not when the run started.
+    outbox.mark_sent(con, client.id, day, ts, utcnow())
+    if parent is not None:
+        report.recovered.append(name)
+        return False
+    report.sent.append(name)
+    return True
+
+
+def chart_series(con: duckdb.DuckDBPyConnection, client: ClientConfig, d: Digest,
+                 days: int = CHART_DAYS) -> list[tuple[str, list[int]]]:
+    """(label, mentions per local day) of the digest's top topics, oldest day first."""
+    topics = list(dict.fromkeys((i.topic_key, i.topic_label) for i in d.ideas))[:CHART_TOPICS]
+    counts = report_sql.daily_mentions(con, [k for k, _ in topics], client.timezone,
+                                       d.local_date, days)
+    return [(label, counts[key]) for key, label in topics]
+
+
+def _upload_chart(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date,
+                  now: datetime, sender: Any, report: DigestReport) -> None:
+    """Upload the chart a sent digest owes, once: after its digest (a crash in between loses
+    no digest and, through the outbox's chart state, no chart either), and only after looking
+    in the thread when an earlier upload may have reached Slack."""
+    row = outbox.get(con, client.id, day)
+    if row is None or not row.ts or row.chart_status != "pending":
+        return
+    filename = f"trends-{client.id}-{day}.png"
+    if row.chart_attempted_at is not None:
+        try:
+            shared = [f for m in sender.replies(row.channel, row.ts)
+                      for f in m.get("files") or () if f.get("name") == filename]
+        except DeliveryError as exc:
+            report.notes.append(f"{client.id}/{day}: chart not checked ({exc})")
+            return
+        if shared:
+            outbox.mark_chart_sent(con, client.id, day, str(shared[0].get("id") or ""))
+            return
+    series = chart_series(con, client, build_digest(con, client, day, now))
+    if not series:
+        outbox.mark_chart_sent(con, client.id, day, None)   # nothing to draw: none owed
+        return
+    legend = ", ".join(f"{label} ({COLOR_NAMES[i % len(COLOR_NAMES)]})"
+                       for i, (label, _) in enumerate(series))
+    title = f"Mentions per day, last {CHART_DAYS} days: {legend}"
+    outbox.mark_chart_attempt(con, client.id, day, utcnow())
+    try:
+        file_id = sender.upload_png(row.channel, sparkline_png([v for _, v in series]),
+                                    filename, title[:250], title[:1000], thread_ts=row.ts)
+    except DeliveryError as exc:
+        report.notes.append(f"{client.id}/{day}: chart not uploaded ({exc})")
+        return
+    outbox.mark_chart_sent(con, client.id, day, file_id)
+    report.charts.append(f"{client.id}/{day}")
+
+
+def _retry_earlier(con: duckdb.DuckDBPyConnection, client: ClientConfig, today: date,
+                   sender: Any, now: datetime, report: DigestReport) -> None:
+    for cid, day in outbox.unsent(con):
+        if cid == client.id and day != today:
+            _send(con, client, day, sender, now, report)
+
+
+def _idea(r: dict[str, object]) -> Idea:
+    stories = [Story(title=s["title"], url=s.get("url"), source=s["source"],
+                     published_at=datetime.fromisoformat(s["published_at"])
+                     if s.get("published_at") else None)
+               for s in json.loads(str(r["stories"]))]
+    return Idea(client_id=str(r["client_id"]), topic_key=str(r["topic_key"]),
+                topic_label=str(r["topic_label"]), language=str(r["language"]),
+                angle=str(r["angle"]), platform=str(r["platform"]), hook=str(r["hook"]),
+                caption=str(r["caption"]), hashtags=list(r["hashtags"]),  # type: ignore[call-overload]
+                urgency=str(r["urgency"]), why=str(r["why"]), stories=stories,
+                warning=str(r.get("warning") or ""), writer=str(r.get("writer") or "template"))

@@ -1,0 +1,91 @@
+"""The stage jobs: each opens the warehouse for its own work, runs one stage, and returns its
+report. One-off commands call them in this process; the Prefect flows (flows/pipeline.py)
+call the very same functions from their tasks, so both run the same library code.
+
+DuckDB allows one writing process per file: every job waits its turn on the writer lock
+(`warehouse.db.open_writer`) for up to WRITER_WAIT_S, holds the file only while it writes, and
+publishes the read snapshot when it is done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from trends.config import Config, Env
+
+if TYPE_CHECKING:
+    from trends.deliver.alert_job import AlertReport
+    from trends.deliver.digest_job import DigestReport
+    from trends.deliver.feedback_job import FeedbackReport
+    from trends.collect.ingest_job import IngestReport
+    from trends.understand.signals_job import ScoreReport
+
+# A job that finds the warehouse busy waits this long for the other writer to finish. Writers
+# queue on a lock file, and each publishes the read snapshot before it lets the next one in; an
+# ingest of slow feeds holds it for at most its sources' deadline.
+WRITER_WAIT_S = 600.0
+
+
+def ingest(config: Config, *, source: str | None = None, force: bool = False) -> IngestReport:
+    """Fetch the due sources (all with `force`, or only `source`) and store their new items.
+    The warehouse is opened to plan and to store, never while the feeds download."""
+    from trends.collect.ingest_job import ingest as ingest_sources
+    from warehouse.db import writer_session
+
+    with writer_session(config.warehouse, wait=WRITER_WAIT_S) as writer:
+        return ingest_sources(writer, config, only=source, force=force)
+
+
+def score(config: Config, *, as_of: datetime | None = None) -> ScoreReport:
+    """Extract the new items' topics, compute signals as of `as_of`, score every client."""
+    from trends.understand.signals_job import score as score_clients
+    from warehouse.db import open_writer
+
+    with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
+        return score_clients(con, config, as_of=as_of)
+
+
+def digest(config: Config, env: Env, *, client: str | None = None, day: date | None = None,
+           only_due: bool = False) -> DigestReport:
+    """Send (or print, without a Slack token) each client's digest through the outbox."""
+    from trends.deliver.digest_job import run_digests
+    from warehouse.db import open_writer
+
+    with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
+        return run_digests(con, config, env, client_id=client, day=day, only_due=only_due)
+
+
+def owed_digests(config: Config, env: Env) -> DigestReport:
+    """Send the digests still owed to Slack (failed, or cut off mid-attempt)."""
+    from trends.deliver.digest_job import DigestReport, resend_owed
+    from warehouse.db import open_writer
+
+    if not env.slack_token:
+        return DigestReport()
+    with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
+        return resend_owed(con, config, env)
+
+
+def feedback(config: Config, env: Env) -> FeedbackReport | None:
+    """Read the team's reactions on recent digests and alerts; None without a Slack token."""
+    if not env.slack_token:
+        return None
+    from trends.deliver.feedback_job import collect
+    from trends.deliver.slack import SlackSender
+    from warehouse.db import open_writer
+
+    with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
+        return collect(con, config, SlackSender(env.slack_token, env.slack_base_url))
+
+
+def alerts(config: Config, env: Env, *,
+           out: Callable[[str], None] | None = None) -> AlertReport:
+    """Alert each client's channel of its spiking topics. Without a token each alert is
+    recorded as printed and handed to `out` (nowhere by default: a flow only reports)."""
+    from trends.deliver.alert_job import run_alerts
+    from warehouse.db import open_writer
+
+    with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
+        return run_alerts(con, config, env, out=out or (lambda _: None))
