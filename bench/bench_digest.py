@@ -24,7 +24,7 @@ from tests.slack_server import SlackServer  # noqa: E402
 from trends.config import Env, parse_config  # noqa: E402
 from trends.deliver.digest_job import DIGEST_EVENT, run_digests  # noqa: E402
 from trends.deliver.slack import SlackSender  # noqa: E402
-from warehouse import understand as topics_sql  # noqa: E402
+from warehouse import decide as decide_sql
 from warehouse.db import connect  # noqa: E402
 
 TOKEN = "xoxb-bench"
@@ -51,7 +51,7 @@ def main() -> int:
     con.execute("""INSERT INTO topic_mentions SELECT i % 5 + 1, 'item' || i, 'detik',
                    TIMESTAMPTZ '2026-11-22 02:00:00+00' - to_hours(i % 150) FROM range(3000) t(i)""")
     for c in config.clients:
-        topics_sql.save_ideas(con, c.id, NOW.date(), NOW, [
+        decide_sql.save_ideas(con, c.id, NOW.date(), NOW, [
             {"rank": r + 1, "topic_key": f"topik {r}", "topic_label": f"Topik {r}",
              "language": lang, "angle": "soft_sell", "platform": "instagram",
              "hook": "Lagi rame nih, kamu udah ikutan?" * 2,

@@ -48,8 +48,8 @@ NEWSBOAT_CONFIG = ("reload-threads 8\nauto-reload no\nshow-read-feeds yes\n"
 def one_phase(config_path: str) -> None:
     """In a fresh process: one ingest of every source; print its figures as JSON."""
     sys.path.insert(0, str(ROOT))
-    from trends.config import load_config
     from trends.collect.ingest_job import ingest
+    from trends.config import load_config
     from warehouse.db import open_warehouse
 
     config = load_config(config_path)

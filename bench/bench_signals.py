@@ -105,8 +105,8 @@ def generate(db: Path, items: int, days: int, mentions: int) -> None:
 
 
 def full(db: Path) -> dict[str, float]:
-    from trends.understand.signals.vectorized import compute_signals
     from trends.understand.signals.rules import SignalSettings
+    from trends.understand.signals.vectorized import compute_signals
     from warehouse import understand as sql
     from warehouse.db import open_warehouse
 
@@ -134,8 +134,8 @@ def tempo_texts(count: int) -> list[tuple[str, str]]:
     taken in turn until `count`: real Indonesian news, ~23 topics an article."""
     import feedparser
 
-    from trends.config import SourceConfig
     from trends.collect.sources.rss import entry_to_item
+    from trends.config import SourceConfig
 
     source = SourceConfig(name="tempo", kind="rss", url="https://www.tempo.co/rss")
     seen: dict[tuple[str, str], None] = {}
@@ -154,8 +154,8 @@ def incremental(db: Path, new: int, text: str) -> dict[str, float]:
 
     from trends.understand.extract_job import _extract_all, default_workers
     from trends.understand.nlp.stem import learn_roots
-    from trends.understand.signals.vectorized import compute_signals
     from trends.understand.signals.rules import SignalSettings
+    from trends.understand.signals.vectorized import compute_signals
     from warehouse import understand as sql
     from warehouse.db import open_warehouse
 

@@ -47,7 +47,7 @@ def main() -> None:
         config = Path(d) / "trends.toml"
         config.write_text(CONFIG, encoding="utf-8")
         from trends.config import load_config
-        from warehouse.db import open_writer
+        from warehouse.writer import open_writer
 
         with open_writer(load_config(config).warehouse):
             pass

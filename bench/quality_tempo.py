@@ -22,21 +22,22 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from datetime import UTC, date, datetime, time as dtime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from trends.understand.clusters import cluster_topics  # noqa: E402
+from trends.collect.replay_job import replay  # noqa: E402
 from trends.config import parse_config  # noqa: E402
+from trends.understand.clusters import cluster_topics  # noqa: E402
 from trends.understand.extract_job import extract_pending  # noqa: E402
 from trends.understand.nlp.stem import is_common_word, stem  # noqa: E402
 from trends.understand.nlp.stopwords import BOILERPLATE, STOPWORDS_EN, STOPWORDS_ID  # noqa: E402
-from trends.collect.replay_job import replay  # noqa: E402
-from trends.understand.signals.vectorized import compute_signals  # noqa: E402
 from trends.understand.signals.rules import SignalSettings  # noqa: E402
+from trends.understand.signals.vectorized import compute_signals  # noqa: E402
 from warehouse import understand as sql  # noqa: E402
 from warehouse.db import open_warehouse  # noqa: E402
 

@@ -27,11 +27,10 @@ from pathlib import Path
 import feedparser
 
 from trends.config import ClientConfig, parse_config
-from trends.demo.world import DEMO_CLIENTS
-from trends.models import Story
-from trends.decide.relevance import TopicContext, score_topic
+from trends.decide.relevance import score_topic
 from trends.decide.safety import classify_text
-from trends.understand.signals.rules import TopicSignal
+from trends.demo.world import DEMO_CLIENTS
+from trends.models import Article, TopicContext, TopicSignal
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "tests" / "data" / "labels"
@@ -61,7 +60,7 @@ def one_story_topic(title: str, summary: str) -> TopicContext:
     sig = TopicSignal(key=title.lower(), label=title, kind="phrase", mentions=3, baseline=1.0,
                       velocity=2.0, breadth=2, volume=0.0, freshness=1.0,
                       first_seen_at=now - timedelta(hours=6), state="rising", trend=1.0)
-    return TopicContext(signal=sig, stories=[Story(title, None, "tempo")],
+    return TopicContext(signal=sig, articles=[Article(title, None, "tempo")],
                         texts=[f"{title}. {summary}".lower()], item_keys=frozenset([title]))
 
 

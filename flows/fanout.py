@@ -23,14 +23,13 @@ from prefect.cache_policies import NONE
 
 from flows.pipeline import collect_feedback, score_topics, send_alerts
 from trends.collect import http
-from trends.config import SourceConfig, load_config
 from trends.collect.ingest_job import IngestReport, due_sources, fetch_source, store_results
-from trends.runs import WRITER_WAIT_S
-from trends.models import FeedItem
 from trends.collect.normalize import utcnow
+from trends.config import SourceConfig, load_config
+from trends.models import FeedItem, FetchRecord, SourceState
+from trends.runs import WRITER_WAIT_S
 from warehouse import collect as ingest_sql
-from warehouse.db import open_writer
-from warehouse.collect import FetchRecord, SourceState
+from warehouse.writer import open_writer
 
 
 @task(cache_policy=NONE, name="fetch-source")

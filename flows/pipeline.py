@@ -23,8 +23,8 @@ from prefect import flow, task
 from prefect.cache_policies import NONE
 
 from trends import runs as jobs
-from trends.lifetime import watch_parent_if_asked
 from trends.config import Env, load_config
+from trends.lifetime import watch_parent_if_asked
 
 
 @task(cache_policy=NONE)

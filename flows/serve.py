@@ -24,9 +24,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from trends import lifetime
-
 from flows import prefect_api
+from trends import lifetime
 from trends.config import Config
 from trends.errors import ConfigError, TrendsError
 from trends.status_job import prefect_home

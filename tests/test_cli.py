@@ -13,8 +13,8 @@ import pytest
 
 from tests.feeds import news_entries, rss, sources_toml
 from trends.cli import main
-from trends.config import load_config
 from trends.collect.ingest_job import ingest
+from trends.config import load_config
 from warehouse.db import open_warehouse
 
 

@@ -24,12 +24,12 @@ import pytest
 from tests.conftest import ROOT
 from tests.feeds import news_entries, rss, sources_toml
 from tests.slack_server import SlackServer
+from trends.collect.ingest_job import ingest
 from trends.config import Config, Env, load_config
 from trends.deliver.digest_job import run_digests
 from trends.demo.server import FeedServer
-from trends.collect.ingest_job import ingest
-from warehouse.db import open_warehouse, open_writer
-
+from warehouse.db import open_warehouse
+from warehouse.writer import open_writer
 
 
 def start(script: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
@@ -80,7 +80,7 @@ def test_sigkill_mid_fetch_then_next_ingest_completes(config: Config,
     proc = start(f"""
         from trends.config import load_config
         from trends.collect.ingest_job import ingest
-        from warehouse.db import open_writer
+        from warehouse.writer import open_writer
         config = load_config({str(config.file)!r})
         with open_writer(config.warehouse, wait=30) as con:
             ingest(con, config, force=True)
@@ -109,7 +109,7 @@ def test_sigkill_mid_store_rolls_back_the_whole_run(config: Config,
         import warehouse.collect as sql
         from trends.config import load_config
         from trends.collect.ingest_job import ingest
-        from warehouse.db import open_writer
+        from warehouse.writer import open_writer
         real = sql.record_fetches
         def paused(*args, **kwargs):
             real(*args, **kwargs)
@@ -160,7 +160,7 @@ def test_sigkill_mid_digest_then_next_run_sends_once(config: Config, after: bool
         proc = start(f"""
             from trends.config import Env, load_config
             from trends.deliver.digest_job import run_digests
-            from warehouse.db import open_writer
+            from warehouse.writer import open_writer
             config = load_config({str(config.file)!r})
             with open_writer(config.warehouse) as con:
                 print(run_digests(con, config, Env.from_environ()).summary())
@@ -186,7 +186,7 @@ def test_sigkill_mid_digest_then_next_run_sends_once(config: Config, after: bool
 def test_warehouse_opens_read_only_after_a_kill(config: Config) -> None:
     proc = start(f"""
         from trends.config import load_config
-        from warehouse.db import open_writer
+        from warehouse.writer import open_writer
         config = load_config({str(config.file)!r})
         with open_writer(config.warehouse) as con:
             con.execute("CREATE TABLE scratch AS SELECT range AS i FROM range(1000)")

@@ -17,9 +17,9 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.feeds import news_entries, rss, sources_toml
-from trends.config import load_config
 from trends.collect.ingest_job import ingest
-from warehouse.db import open_writer
+from trends.config import load_config
+from warehouse.writer import open_writer
 
 TRENDS = [sys.executable, "-m", "trends.cli"]
 MULTICORE = len(os.sched_getaffinity(0)) > 1

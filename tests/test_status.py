@@ -12,10 +12,10 @@ import pytest
 
 from tests.feeds import news_entries, rss, sources_toml
 from trends.cli import main
-from trends.config import Config, load_config, parse_config
 from trends.collect.ingest_job import ingest
+from trends.config import Config, load_config, parse_config
 from trends.config.schedule import next_digest, next_ingest, next_runs
-from warehouse.db import open_writer
+from warehouse.writer import open_writer
 
 NOW = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
 

@@ -184,7 +184,7 @@ def _on_prefect(config: Config | None = None) -> bool:
     if not url:
         return False
     if config is not None:
-        from warehouse.db import check_writable
+        from warehouse.writer import check_writable
 
         check_writable(config.warehouse)
     from flows import prefect_api
@@ -200,7 +200,7 @@ def _on_prefect(config: Config | None = None) -> bool:
 
 def cmd_init(args: argparse.Namespace) -> int:
     from trends.config.starter import STARTER_CONFIG
-    from warehouse.db import open_writer
+    from warehouse.writer import open_writer
 
     path = resolve_path(args.config)
     if path.exists() and not args.force:
@@ -240,7 +240,7 @@ def _replay(config: Config, args: argparse.Namespace) -> int:
                           fix="name the source the snapshots were captured from: "
                               "--replay DIR --source NAME")
     from trends.collect.replay_job import replay
-    from warehouse.db import open_writer
+    from warehouse.writer import open_writer
 
     with open_writer(config.warehouse, wait=120.0) as con:
         print(replay(con, config, args.replay, args.source).summary())
@@ -335,7 +335,7 @@ def cmd_feedback(args: argparse.Namespace) -> int:
         raise ConfigError("SLACK_BOT_TOKEN is not set", key="feedback",
                           fix="export SLACK_BOT_TOKEN=xoxb-... (reactions are read from Slack)")
     from trends.deliver.slack import SlackSender
-    from warehouse.db import open_writer
+    from warehouse.writer import open_writer
 
     with open_writer(config.warehouse, wait=120.0) as con:
         print(collect(con, config, SlackSender(env.slack_token, env.slack_base_url)).summary())

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 @dataclass(slots=True)
@@ -51,7 +54,7 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
-class Story:
+class Article:
     """A headline that backs a topic: shown as a source link in digests."""
 
     title: str
@@ -76,7 +79,7 @@ class ScoredTopic:
     state: str                    # new | rising | peaking | fading
     matched: list[str]            # client keywords found in the topic's stories
     reason: str                   # human-readable "why", e.g. "matches kopi in 4 headlines; ..."
-    stories: list[Story] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)
     hashtags: list[str] = field(default_factory=list)
     sensitivity: str | None = None  # disaster | accident | crime | sara | politics (trends/decide/safety.py)
     warning: str = ""               # shown with the idea when a `flag` client gets a sensitive topic
@@ -110,7 +113,7 @@ class Idea:
     hashtags: list[str]
     urgency: str         # e.g. "rising: post today"
     why: str             # the score's reason
-    stories: list[Story] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)
     warning: str = ""    # brand-safety warning for a `flag` client; empty when safe
     writer: str = "template"   # who wrote hook and caption: template | llm
 
@@ -129,3 +132,125 @@ class Digest:
     generated_at: datetime | None = None
     moments: list[Moment] = field(default_factory=list)   # upcoming calendar moments, soonest first
 
+
+
+class CandidateColumns(NamedTuple):
+    """The candidates of a run of items, as columns: `counts[i]` candidates of item i, then
+    their keys, labels and kinds end to end, in item order. Ten thousand items make 400,000
+    candidates: as flat lists they cross between processes and into Arrow several times
+    faster than as a list of tuples per item."""
+
+    counts: list[int]
+    keys: list[str]
+    labels: list[str]
+    kinds: list[str]
+
+    @classmethod
+    def empty(cls) -> CandidateColumns:
+        return cls([], [], [], [])
+
+    def extend(self, other: CandidateColumns) -> None:
+        self.counts.extend(other.counts)
+        self.keys.extend(other.keys)
+        self.labels.extend(other.labels)
+        self.kinds.extend(other.kinds)
+
+
+@dataclass(slots=True)
+class SourceState:
+    name: str
+    etag: str | None
+    last_modified: str | None
+    last_attempt_at: datetime | None
+    consecutive_failures: int
+    body_sha1: str | None = None    # of the last body parsed: the same bytes again need no parse
+
+
+@dataclass(slots=True)
+class FetchRecord:
+    """One attempt, as it goes into fetch_log and into the source's health."""
+
+    source: str
+    url: str
+    started_at: datetime
+    duration_ms: int
+    outcome: str                    # ok | not_modified | error
+    http_status: int | None = None
+    reason: str | None = None
+    detail: str | None = None
+    bytes: int | None = None
+    entries: int | None = None
+    new_items: int | None = None
+    attempts: int = 1
+    etag: str | None = None
+    last_modified: str | None = None
+    body_sha1: str | None = None    # of a 200 body, parsed or found unchanged
+
+
+@dataclass(slots=True)
+class TopicSignal:
+    key: str
+    label: str
+    kind: str
+    mentions: int
+    baseline: float
+    velocity: float
+    breadth: int
+    volume: float
+    freshness: float
+    first_seen_at: datetime
+    state: str
+    trend: float = 0.0
+    platforms: int = 1                   # distinct source kinds in the recent window
+    spike: bool = False                  # the recent window passes the spike test
+    zscore: float = 0.0                  # (recent - mean) / sd of the buckets before it
+    peak_at: datetime | None = None      # end of the bucket of the last peak, if any
+    posting_window: str = ""             # "rising: post today", "peaked yesterday: skip"
+    series: list[int] = field(default_factory=list)   # counts per bucket, oldest first
+
+
+def window_stats_schema() -> pa.Schema:
+    """The window statistics of every candidate, one row each: what
+    `warehouse.understand.window_stats` returns and the signal engine reads. `platforms` may be
+    null (counted as 1) and `series` empty (no spike test: the velocity alone decides the
+    state). A function, so that importing the records costs no pyarrow."""
+    import pyarrow as pa
+
+    return pa.schema([
+        ("key", pa.string()), ("label", pa.string()), ("kind", pa.string()),
+        ("recent", pa.int32()),             # items in the recent window
+        ("last_half", pa.int32()),          # ... in its newer half
+        ("first_half", pa.int32()),         # ... in its older half
+        ("baseline_total", pa.int32()),     # items in the buckets before it
+        ("breadth", pa.int32()),            # distinct sources in the recent window
+        ("platforms", pa.int32()),          # distinct source kinds in the recent window
+        ("volume", pa.float64()),           # platform volume of its recent items
+        ("first_seen_at", pa.timestamp("us", tz="UTC")),
+        ("series", pa.list_(pa.int32())),   # items per bucket, oldest first, last = recent window
+    ])
+
+
+@dataclass(frozen=True, slots=True)
+class Sensitivity:
+    """The classifier's verdict on a topic: the worst category and its evidence."""
+
+    category: str
+    share: float                  # share of the topic's stories in that category
+    articles: int                 # how many of them
+    terms: tuple[str, ...]        # the words that matched, most frequent first
+    in_label: bool = False
+
+
+@dataclass(slots=True)
+class TopicContext:
+    """What the understand stage knows of a topic when decide judges it for clients: its
+    signal, its articles (newest first) and their text, the items behind it, the hashtags
+    that come with it. `sensitivity` is filled in once per run (decide.relevance)."""
+
+    signal: TopicSignal
+    articles: list[Article]
+    texts: list[str]                   # lowercased "title. summary" of each article
+    item_keys: frozenset[str]
+    hashtags: list[str] = field(default_factory=list)
+    sensitivity: Sensitivity | None = None
+    classified: bool = False

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 from trends.config import Config, Env
 
 if TYPE_CHECKING:
+    from trends.collect.ingest_job import IngestReport
+    from trends.decide.ideas_job import ScoreSummary
     from trends.deliver.alert_job import AlertReport
     from trends.deliver.digest_job import DigestReport
     from trends.deliver.feedback_job import FeedbackReport
-    from trends.collect.ingest_job import IngestReport
-    from trends.understand.signals_job import ScoreReport
 
 # A job that finds the warehouse busy waits this long for the other writer to finish. Writers
 # queue on a lock file, and each publishes the read snapshot before it lets the next one in; an
@@ -32,16 +32,16 @@ def ingest(config: Config, *, source: str | None = None, force: bool = False) ->
     """Fetch the due sources (all with `force`, or only `source`) and store their new items.
     The warehouse is opened to plan and to store, never while the feeds download."""
     from trends.collect.ingest_job import ingest as ingest_sources
-    from warehouse.db import writer_session
+    from warehouse.writer import writer_session
 
     with writer_session(config.warehouse, wait=WRITER_WAIT_S) as writer:
         return ingest_sources(writer, config, only=source, force=force)
 
 
-def score(config: Config, *, as_of: datetime | None = None) -> ScoreReport:
+def score(config: Config, *, as_of: datetime | None = None) -> ScoreSummary:
     """Extract the new items' topics, compute signals as of `as_of`, score every client."""
-    from trends.understand.signals_job import score as score_clients
-    from warehouse.db import open_writer
+    from trends.decide.ideas_job import score as score_clients
+    from warehouse.writer import open_writer
 
     with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
         return score_clients(con, config, as_of=as_of)
@@ -51,7 +51,7 @@ def digest(config: Config, env: Env, *, client: str | None = None, day: date | N
            only_due: bool = False) -> DigestReport:
     """Send (or print, without a Slack token) each client's digest through the outbox."""
     from trends.deliver.digest_job import run_digests
-    from warehouse.db import open_writer
+    from warehouse.writer import open_writer
 
     with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
         return run_digests(con, config, env, client_id=client, day=day, only_due=only_due)
@@ -60,7 +60,7 @@ def digest(config: Config, env: Env, *, client: str | None = None, day: date | N
 def owed_digests(config: Config, env: Env) -> DigestReport:
     """Send the digests still owed to Slack (failed, or cut off mid-attempt)."""
     from trends.deliver.digest_job import DigestReport, resend_owed
-    from warehouse.db import open_writer
+    from warehouse.writer import open_writer
 
     if not env.slack_token:
         return DigestReport()
@@ -74,7 +74,7 @@ def feedback(config: Config, env: Env) -> FeedbackReport | None:
         return None
     from trends.deliver.feedback_job import collect
     from trends.deliver.slack import SlackSender
-    from warehouse.db import open_writer
+    from warehouse.writer import open_writer
 
     with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
         return collect(con, config, SlackSender(env.slack_token, env.slack_base_url))
@@ -85,7 +85,7 @@ def alerts(config: Config, env: Env, *,
     """Alert each client's channel of its spiking topics. Without a token each alert is
     recorded as printed and handed to `out` (nowhere by default: a flow only reports)."""
     from trends.deliver.alert_job import run_alerts
-    from warehouse.db import open_writer
+    from warehouse.writer import open_writer
 
     with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
         return run_alerts(con, config, env, out=out or (lambda _: None))

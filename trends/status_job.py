@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from flows import prefect_api
-from trends.config import Config
 from trends.collect.normalize import utcnow
+from trends.config import Config
 from trends.config.schedule import next_runs
 
 

@@ -11,46 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
 import pyarrow as pa
 
 from trends.config import SourceConfig
-from trends.models import FeedItem
-
-
-@dataclass(slots=True)
-class SourceState:
-    name: str
-    etag: str | None
-    last_modified: str | None
-    last_attempt_at: datetime | None
-    consecutive_failures: int
-    body_sha1: str | None = None    # of the last body parsed: the same bytes again need no parse
-
-
-@dataclass(slots=True)
-class FetchRecord:
-    """One attempt, as it goes into fetch_log and into the source's health."""
-
-    source: str
-    url: str
-    started_at: datetime
-    duration_ms: int
-    outcome: str                    # ok | not_modified | error
-    http_status: int | None = None
-    reason: str | None = None
-    detail: str | None = None
-    bytes: int | None = None
-    entries: int | None = None
-    new_items: int | None = None
-    attempts: int = 1
-    etag: str | None = None
-    last_modified: str | None = None
-    body_sha1: str | None = None    # of a 200 body, parsed or found unchanged
-
+from trends.models import FeedItem, FetchRecord, SourceState
 
 _SOURCE_SCHEMA = pa.schema([
     ("name", pa.string()), ("kind", pa.string()), ("url", pa.string()),
@@ -284,3 +251,34 @@ def failing_sources(con: duckdb.DuckDBPyConnection, now: datetime,
         WHERE consecutive_failures > 0 AND first_failure_at <= ? - to_microseconds(?::BIGINT)
         ORDER BY name""", [now, int(hours * 3600 * 1_000_000)]).fetchall()
     return [r[0] for r in rows]
+
+
+# Replay: which archived snapshots of a source were already loaded.
+
+
+def replayed_snapshots(con: duckdb.DuckDBPyConnection, source: str) -> set[str]:
+    """The snapshot URLs (file URIs) already in fetch_log for `source`: a second replay of the
+    same folder loads only the snapshots it has not seen."""
+    rows = con.execute("""SELECT DISTINCT url FROM fetch_log
+                          WHERE source = ? AND run_id LIKE 'replay-%'""", [source]).fetchall()
+    return {r[0] for r in rows}
+
+
+def existing_item_keys(con: duckdb.DuckDBPyConnection, keys: list[str]) -> set[str]:
+    """Which of `keys` are stored items already."""
+    if not keys:
+        return set()
+    rows = con.execute("SELECT key FROM items WHERE key IN (SELECT unnest(?))",
+                       [list(set(keys))]).fetchall()
+    return {r[0] for r in rows}
+
+
+def set_new_items(con: duckdb.DuckDBPyConnection, run_id: str,
+                  counts: list[tuple[str, int]]) -> None:
+    """Each replayed snapshot's own count of new items in fetch_log."""
+    if counts:
+        con.execute("""
+            UPDATE fetch_log SET new_items = c.n
+            FROM (SELECT unnest($urls) AS url, unnest($ns) AS n) c
+            WHERE fetch_log.run_id = $run_id AND fetch_log.url = c.url""",
+            {"urls": [u for u, _ in counts], "ns": [n for _, n in counts], "run_id": run_id})

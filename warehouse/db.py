@@ -1,32 +1,22 @@
-"""Opening the DuckDB warehouse and applying numbered migrations.
+"""Opening the DuckDB warehouse, locked down for readers, and applying numbered migrations.
 
-DuckDB lets one process hold a file read-write, and while it does no other process may open
-it, even read-only. So every writer opens the warehouse for the duration of one job and closes
-it at once. Writing runs use `with open_writer(config.warehouse) as con: ...`: they take turns
-on a lock file, and each publishes the read snapshot (warehouse/snapshot.py) before it closes,
-so that readers never open the live file.
+Writing runs do not call `connect` themselves: they go through `warehouse.writer`, which takes
+turns on a lock file and publishes the read snapshot (`warehouse.snapshot`) when a run is done.
 """
 
 from __future__ import annotations
 
-import errno
-import fcntl
-import os
 import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 
 from trends.errors import WarehouseError
-from warehouse.paths import LOCK, SNAPSHOT, WAREHOUSE, ensure_parent, storage_error
-
-if TYPE_CHECKING:
-    from trends.config import WarehouseConfig
+from warehouse.paths import ensure_parent, storage_error
 
 _MIGRATION = re.compile(r"^(\d{4})_[\w-]+\.sql$")
 
@@ -145,128 +135,6 @@ def connect_url(url: str, *, read_only: bool = False) -> duckdb.DuckDBPyConnecti
     if not read_only:
         migrate(con)
     return con
-
-
-def check_writable(warehouse: WarehouseConfig) -> None:
-    """Fail early, with the one-line StoragePathError, when the warehouse, its lock or its
-    snapshot could not be written: before a Prefect flow starts, whose failure would bury the
-    line under a traceback. Takes no lock and opens no database."""
-    if warehouse.url:
-        return
-    path, snapshot = warehouse.path, warehouse.snapshot_path
-    lock_path = Path(str(path) + ".lock")
-    for file, what in ((path, WAREHOUSE), (snapshot, SNAPSHOT)):
-        ensure_parent(file, what)
-        if file.is_dir():
-            raise storage_error(file, IsADirectoryError(errno.EISDIR, "Is a directory"),
-                                what) or WarehouseError(f"{file}: is a directory")
-    try:
-        os.close(os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644))
-    except OSError as exc:
-        raise (storage_error(lock_path, exc, LOCK) or exc) from None
-
-
-@contextmanager
-def writer_lock(path: str | Path, *, wait: float = 0.0) -> Iterator[None]:
-    """Serialize the runs that write one warehouse on this machine: an exclusive `flock` on
-    `<warehouse>.lock`, waited for up to `wait` seconds. The kernel drops it when the holder
-    dies, so a killed run never leaves a stale lock behind."""
-    lock_path = Path(str(path) + ".lock")
-    ensure_parent(lock_path, LOCK)
-    try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:
-        raise (storage_error(lock_path, exc, LOCK) or exc) from None
-    try:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise WarehouseError(
-                        f"{path}: another run is writing the warehouse (waited {wait:g} s); "
-                        "try again when it has finished") from None
-                time.sleep(0.1)
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
-@contextmanager
-def open_writer(warehouse: WarehouseConfig, *,
-                wait: float = 0.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The connection of one writing run: waits its turn (see `writer_lock`), opens the
-    warehouse read-write, and after the run's work succeeded publishes the read snapshot before
-    closing. The file is held only for the duration of the `with` block."""
-    from warehouse.snapshot import publish
-
-    if warehouse.url:
-        con = connect_url(warehouse.url)
-        try:
-            yield con
-        finally:
-            con.close()
-        return
-    started = time.monotonic()
-    with writer_lock(warehouse.path, wait=wait):
-        remaining = max(0.0, wait - (time.monotonic() - started))
-        con = connect(warehouse.path, wait=remaining, snapshot=warehouse.snapshot_path)
-        try:
-            yield con
-            publish(con, warehouse.path, warehouse.snapshot_path)
-        finally:
-            con.close()
-
-
-class LazyWriter:
-    """The writer of one run that opens the warehouse only while it has something to write:
-    `get()` opens it (once), `release()` closes it between phases, such as an ingest's fetch,
-    so that the file is free while the network is slow. Runs stay serialized by the lock that
-    `writer_session` holds around the whole run."""
-
-    def __init__(self, path: Path, wait: float, snapshot: Path | None = None) -> None:
-        self.path, self.wait, self.snapshot = path, wait, snapshot
-        self.con: duckdb.DuckDBPyConnection | None = None
-        self.used = False
-
-    def get(self) -> duckdb.DuckDBPyConnection:
-        if self.con is None:
-            self.con = connect(self.path, wait=self.wait, snapshot=self.snapshot)
-            self.used = True
-        return self.con
-
-    def release(self) -> None:
-        if self.con is not None:
-            self.con.close()
-            self.con = None
-
-
-@contextmanager
-def writer_session(warehouse: WarehouseConfig, *, wait: float = 0.0) -> Iterator[LazyWriter]:
-    """Like `open_writer`, but the file is opened on demand (see `LazyWriter`); the read snapshot
-    is published once, at the end of a run that succeeded, so readers never see half of it."""
-    from warehouse.snapshot import publish
-
-    if warehouse.url:   # a remote warehouse has no file to free: keep one connection
-        with open_writer(warehouse, wait=wait) as con:
-            writer = LazyWriter(Path(), wait)
-            writer.con = con
-            writer.release = lambda: None  # type: ignore[method-assign]
-            yield writer
-        return
-    with writer_lock(warehouse.path, wait=wait):
-        writer = LazyWriter(warehouse.path, wait, warehouse.snapshot_path)
-        try:
-            yield writer
-            if writer.used:
-                publish(writer.get(), warehouse.path, warehouse.snapshot_path)
-        finally:
-            writer.release()
 
 
 def _first_line(exc: BaseException) -> str:

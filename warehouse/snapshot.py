@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from trends.errors import WarehouseError
-from warehouse.db import connect_locked as _locked
+from warehouse.db import connect, connect_locked, connect_url
 from warehouse.paths import SNAPSHOT, ensure_parent, storage_error
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def connect_snapshot(snapshot_path: str | Path) -> duckdb.DuckDBPyConnection:
         raise WarehouseError(f"{path}: no read snapshot yet; it is published after each "
                              "ingest, score or digest run (run `trends ingest` first)")
     try:
-        return _locked(path)
+        return connect_locked(path)
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise (storage_error(path, exc, SNAPSHOT) or WarehouseError(
@@ -93,8 +93,6 @@ def open_reader(warehouse: WarehouseConfig, *,
       file read-only, waiting up to `wait` s for a writer. The next writing run publishes a
       snapshot and ends this fallback.
     """
-    from warehouse.db import connect, connect_url
-
     if warehouse.url:
         con, what = connect_url(warehouse.url, read_only=True), warehouse.url
     elif warehouse.snapshot_path.exists():

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import warnings
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -14,9 +13,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from trends.config import ClientConfig
-from trends.understand.signals.vectorized import WINDOW_STATS
-from trends.understand.candidates import CandidateColumns
+from trends.models import CandidateColumns, window_stats_schema
 
 
 def pending_items(con: duckdb.DuckDBPyConnection, limit: int) -> list[tuple[Any, ...]]:
@@ -128,7 +125,7 @@ def window_stats(con: duckdb.DuckDBPyConnection, as_of: datetime, *, recent: tim
                  buckets: int | None = None) -> pa.Table:
     """Per topic with at least `min_items` items in the recent window (or `min_events` in the
     window before it: yesterday's peak is still worth a "skip"), as of `as_of` so that
-    replayed history scores as of its own day, a row of trends.understand.signals.vectorized.WINDOW_STATS:
+    replayed history scores as of its own day, a row of `trends.models.window_stats_schema()`:
 
     recent, last_half, first_half   items in the recent window and in its two halves
     baseline_total                  items in the buckets before it
@@ -221,7 +218,7 @@ def window_stats(con: duckdb.DuckDBPyConnection, as_of: datetime, *, recent: tim
         "first_seen_at": tbl.column("first_seen_at").cast(pa.timestamp("us", tz="UTC")),
         "series": pa.ListArray.from_arrays(
             pa.array(np.arange(0, counts.size + 1, buckets, dtype=np.int32)),
-            pa.array(counts.reshape(-1)))}, schema=WINDOW_STATS)
+            pa.array(counts.reshape(-1)))}, schema=window_stats_schema())
 
 
 def _series(tbl: pa.Table, buckets: int) -> npt.NDArray[np.int32]:
@@ -319,56 +316,3 @@ def save_stories(con: duckdb.DuckDBPyConnection, as_of: datetime,
             {"as_of": as_of})
     finally:
         con.unregister("batch_stories")
-
-
-def sync_clients(con: duckdb.DuckDBPyConnection, clients: Sequence[ClientConfig]) -> None:
-    for c in clients:
-        con.execute("""
-            INSERT OR REPLACE INTO clients VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [c.id, c.name, list(c.languages), list(c.keywords), list(c.exclude), c.channel,
-             c.timezone, c.digest_time.strftime("%H:%M"), c.tone])
-
-
-_SCORE_COLS = ["client_id", "topic_key", "label", "score", "trend", "relevance", "freshness",
-               "velocity", "breadth", "mentions", "state", "matched", "excluded_by", "selected",
-               "reason", "sensitivity", "moment"]   # the last two: migration 0004
-
-
-def save_client_scores(con: duckdb.DuckDBPyConnection, as_of: datetime, client_id: str,
-                       rows: Sequence[dict[str, Any]]) -> None:
-    con.execute("DELETE FROM client_topic_scores WHERE as_of = ? AND client_id = ?",
-                [as_of, client_id])
-    if not rows:
-        return
-    tbl = pa.table({"as_of": [as_of] * len(rows), **{c: [r[c] for r in rows] for c in _SCORE_COLS}})
-    con.register("batch_scores", tbl)
-    try:
-        con.execute(f"INSERT INTO client_topic_scores (as_of, {', '.join(_SCORE_COLS)}) "
-                    f"SELECT as_of, {', '.join(_SCORE_COLS)} FROM batch_scores")
-    finally:
-        con.unregister("batch_scores")
-
-
-def save_ideas(con: duckdb.DuckDBPyConnection, client_id: str, digest_date: date,
-               as_of: datetime, rows: Sequence[dict[str, Any]]) -> None:
-    """Replace the client's ideas for that day (a re-score the same day refreshes them)."""
-    con.execute("DELETE FROM ideas WHERE client_id = ? AND digest_date = ?", [client_id, digest_date])
-    for r in rows:
-        con.execute("""
-            INSERT INTO ideas (client_id, digest_date, rank, topic_key, topic_label, language,
-                               angle, platform, hook, caption, hashtags, urgency, why, stories,
-                               as_of, warning, writer)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [client_id, digest_date, r["rank"], r["topic_key"], r["topic_label"], r["language"],
-             r["angle"], r["platform"], r["hook"], r["caption"], r["hashtags"], r["urgency"],
-             r["why"], json.dumps(r["stories"], ensure_ascii=False), as_of,
-             r.get("warning"), r.get("writer", "template")])
-
-
-def load_ideas(con: duckdb.DuckDBPyConnection, client_id: str,
-               digest_date: date) -> list[dict[str, Any]]:
-    cur = con.execute("""SELECT * FROM ideas WHERE client_id = ? AND digest_date = ?
-                         ORDER BY rank, CASE language WHEN 'id' THEN 0 ELSE 1 END""",
-                      [client_id, digest_date])
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]

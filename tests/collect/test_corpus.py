@@ -18,10 +18,10 @@ import pytest
 
 from tests.conftest import FIXTURES
 from tests.feeds import served_headers
-from trends.config import SourceConfig, load_config
 from trends.collect.ingest_job import ingest
 from trends.collect.normalize import identify_entries, repair_charset
 from trends.collect.sources.rss import entry_to_item
+from trends.config import SourceConfig, load_config
 from warehouse.db import open_warehouse
 
 CORPUS = FIXTURES / "feedparser-tests"

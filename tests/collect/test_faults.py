@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.feeds import news_entries, rss
 from tests.collect.test_http import RawServer, drip, respond
+from tests.feeds import news_entries, rss
 from trends.collect import http
+from trends.collect.ingest_job import ingest
 from trends.config import Config, load_config
 from trends.deliver.digest_job import build_digest
 from trends.deliver.render import render_text
-from trends.collect.ingest_job import ingest
 from warehouse.db import open_warehouse
 
 NOW = datetime.now(UTC)

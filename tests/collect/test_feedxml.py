@@ -15,10 +15,10 @@ from feedparser.datetimes import _parse_date
 
 from tests.conftest import FIXTURES
 from tests.feeds import served_headers
-from trends.config import SourceConfig
-from trends.demo.world import build_world
 from trends.collect.normalize import repair_charset
 from trends.collect.sources import feedxml, rss
+from trends.config import SourceConfig
+from trends.demo.world import build_world
 
 URL = "http://127.0.0.1:8080/feeds/feed.xml"
 RSS_HEAD = b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'

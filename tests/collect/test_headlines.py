@@ -6,9 +6,9 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from tests.feeds import rss
-from trends.config import load_config
 from trends.collect.headlines import WINDOW, Headline, assign_stories, same_story, title_tokens
 from trends.collect.ingest_job import ingest
+from trends.config import load_config
 from warehouse.db import open_warehouse
 
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.collect.test_http import RawServer
 from tests.feeds import news_entries, rss, sources_toml
 from tests.slack_server import SlackServer
-from tests.collect.test_http import RawServer
-from trends.collect import http
 from trends import runs as jobs
+from trends.collect import http
 from trends.config import Env, load_config
 from trends.errors import PermanentFetchError
 
@@ -98,8 +98,9 @@ def test_no_secret_reaches_the_warehouse_the_snapshot_the_logs_or_prefects_home(
         tmp_path: Path, feed_server: object, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str],
         prefect_harness: None) -> None:
-    from flows.pipeline import digest as digest_flow
     from prefect.settings import PREFECT_HOME
+
+    from flows.pipeline import digest as digest_flow
 
     feed_server.add("/a.xml", rss("A", news_entries("a.example", 8)))  # type: ignore[attr-defined]
     path = tmp_path / "trends.toml"

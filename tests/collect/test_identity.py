@@ -17,11 +17,11 @@ import pytest
 
 from tests.conftest import DATA as TEST_DATA
 from tests.feeds import rss
-from trends.config import Config, load_config
 from trends.collect.ingest_job import ingest
-from trends.models import FeedItem
 from trends.collect.normalize import identify_entries, item_key
 from trends.collect.sources import get_kind
+from trends.config import Config, load_config
+from trends.models import FeedItem
 from warehouse import collect as ingest_sql
 from warehouse.db import migrate, open_warehouse
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests.feeds import news_entries, rss, sources_toml
-from trends.config import load_config
 from trends.collect.ingest_job import ingest
+from trends.config import load_config
 from warehouse.db import open_warehouse
 
 

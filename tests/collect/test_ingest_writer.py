@@ -9,9 +9,9 @@ import threading
 import time
 
 from tests.feeds import news_entries, rss, sources_toml
-from trends.config import load_config
 from trends.collect.ingest_job import ingest
-from warehouse.db import writer_session
+from trends.config import load_config
+from warehouse.writer import writer_session
 
 
 def test_the_file_is_free_while_feeds_download(write_config, feed_server) -> None:

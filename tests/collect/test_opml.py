@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.conftest import DATA as TEST_DATA
 from trends.cli import main
+from trends.collect.opml import OpmlSource, append_sources, detect_kind, read_opml, write_opml
 from trends.config import load_config
 from trends.errors import ConfigError
-from trends.collect.opml import OpmlSource, append_sources, detect_kind, read_opml, write_opml
 
 DATA = TEST_DATA / "sources"
 

@@ -11,8 +11,8 @@ import pytest
 from tests.conftest import FIXTURES
 from tests.feeds import rss
 from trends.cli import main
-from trends.config import load_config
 from trends.collect.replay_job import capture_time, replay
+from trends.config import load_config
 from warehouse.db import open_warehouse
 
 TEMPO = FIXTURES / "tempo"

@@ -12,10 +12,16 @@ import pytest
 
 from tests.conftest import DATA as TEST_DATA
 from tests.conftest import ROOT
+from trends.collect.ingest_job import ingest
+from trends.collect.sources import (
+    REGISTRY,
+    bluesky_trending,
+    google_news,
+    mastodon_trends,
+    wikipedia_top,
+)
 from trends.config import SourceConfig, load_config
 from trends.errors import PermanentFetchError
-from trends.collect.ingest_job import ingest
-from trends.collect.sources import REGISTRY, bluesky_trending, google_news, mastodon_trends, wikipedia_top
 from warehouse.db import open_warehouse
 
 DATA = TEST_DATA / "sources"

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from trends.decide.calendar import moments_between, upcoming_moments
 from trends.config import ClientConfig, ClientDate, load_config
+from trends.decide.calendar import moments_between, upcoming_moments
+from trends.decide.relevance import score_topic
 from trends.errors import ConfigError
-from trends.models import Story
-from trends.decide.relevance import TopicContext, score_topic
-from trends.understand.signals.rules import TopicSignal
+from trends.models import Article, TopicContext, TopicSignal
 
 
 def client(**kw: object) -> ClientConfig:
@@ -87,7 +86,7 @@ def _ctx(texts: list[str]) -> TopicContext:
     sig = TopicSignal(key="harbolnas", label="Harbolnas", kind="phrase", mentions=len(texts),
                       baseline=1, velocity=3.0, breadth=3, volume=0, freshness=0.8,
                       first_seen_at=now - timedelta(days=1), state="rising", trend=0.5)
-    return TopicContext(signal=sig, stories=[Story(t, None, "s") for t in texts],
+    return TopicContext(signal=sig, articles=[Article(t, None, "s") for t in texts],
                         texts=[t.lower() for t in texts],
                         item_keys=frozenset(str(i) for i in range(len(texts))))
 

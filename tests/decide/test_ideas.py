@@ -6,8 +6,15 @@ from datetime import date, timedelta
 import pytest
 
 from trends.config import ClientConfig
-from trends.decide.ideas.writer import ANGLES, MAX_HASHTAGS, PLATFORMS, label_hashtag, urgency, write_ideas
-from trends.models import ScoredTopic, Story
+from trends.decide.ideas.writer import (
+    ANGLES,
+    MAX_HASHTAGS,
+    PLATFORMS,
+    label_hashtag,
+    urgency,
+    write_ideas,
+)
+from trends.models import Article, ScoredTopic
 
 DAY = date(2026, 11, 22)
 
@@ -26,7 +33,7 @@ def topic(key: str = "timnas indonesia", label: str = "Timnas Indonesia", state:
         key=key, label=label, score=0.8, trend=0.7, relevance=0.6, freshness=0.9, velocity=3.2,
         breadth=4, mentions=12, state=state, matched=["kopi"],
         reason="matches kopi in 4 headlines; rising 220% in 6h",
-        stories=[Story(f"{label} headline {i}", f"https://news.example/{i}", "detik")
+        articles=[Article(f"{label} headline {i}", f"https://news.example/{i}", "detik")
                  for i in range(5)],
         hashtags=["#Timnas", "#GarudaMuda"])
     base.update(kw)
@@ -60,7 +67,7 @@ def test_idea_carries_topic_context() -> None:
     idea = write_ideas(client(), [t], DAY)[0]
     assert idea.client_id == "kopi-nusantara"
     assert (idea.topic_key, idea.topic_label, idea.why) == (t.key, t.label, t.reason)
-    assert idea.stories == t.stories[:3]
+    assert idea.articles == t.articles[:3]
     assert idea.platform in PLATFORMS
     assert "Timnas Indonesia" in idea.caption
     assert "Kopi Nusantara" in idea.caption or "kopi" in idea.caption

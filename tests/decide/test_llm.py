@@ -15,9 +15,15 @@ from typing import Any
 import pytest
 
 from trends.config import ClientConfig
+from trends.decide.ideas.llm import (
+    MAX_FAILURES,
+    LLMWriter,
+    WriteRequest,
+    build_messages,
+    parse_answer,
+)
 from trends.decide.ideas.writer import write_ideas
-from trends.decide.ideas.llm import MAX_FAILURES, LLMWriter, WriteRequest, build_messages, parse_answer
-from trends.models import ScoredTopic, Story
+from trends.models import Article, ScoredTopic
 
 DAY = date(2026, 11, 22)
 
@@ -104,7 +110,7 @@ def topics() -> list[ScoredTopic]:
     return [ScoredTopic(key=k, label=k.title(), score=0.8, trend=0.8, relevance=0.6,
                         freshness=0.9, velocity=3.0, breadth=4, mentions=10, state="rising",
                         matched=["nonton"], reason="matches nonton in 3 stories",
-                        stories=[Story(f"{k} headline {i}", None, "detik") for i in range(3)])
+                        articles=[Article(f"{k} headline {i}", None, "detik") for i in range(3)])
             for k in ("timnas indonesia", "harbolnas")]
 
 
@@ -215,12 +221,12 @@ def test_scoring_with_an_endpoint_stores_llm_ideas_and_the_digest_says_so(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake: FakeLLM) -> None:
     from datetime import UTC, datetime
 
-    from trends.config import load_config
-    from trends.deliver.digest_job import build_digest
-    from trends.demo.world import build_world, serve_world
-    from trends.deliver.render import render_text
     from trends.collect.ingest_job import ingest
-    from trends.understand.signals_job import score
+    from trends.config import load_config
+    from trends.decide.ideas_job import score
+    from trends.deliver.digest_job import build_digest
+    from trends.deliver.render import render_text
+    from trends.demo.world import build_world, serve_world
     from warehouse.db import open_warehouse
 
     now = datetime(2026, 11, 22, 8, tzinfo=UTC)

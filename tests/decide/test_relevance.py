@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from trends.config import ClientConfig, Keyword, load_config
+from trends.decide.relevance import keyword_hits, score_topic
 from trends.errors import ConfigError
-from trends.models import Story
-from trends.decide.relevance import TopicContext, keyword_hits, score_topic
-from trends.understand.signals.rules import TopicSignal
+from trends.models import Article, TopicContext, TopicSignal
 
 NOW = datetime(2026, 11, 22, 8, tzinfo=UTC)
 
@@ -21,7 +20,7 @@ def ctx(label: str, texts: list[str], velocity: float = 4.2, breadth: int = 5) -
     sig = TopicSignal(key=label.lower(), label=label, kind="phrase", mentions=len(texts),
                       baseline=1, velocity=velocity, breadth=breadth, volume=0, freshness=0.8,
                       first_seen_at=NOW - timedelta(days=1), state="rising", trend=0.8)
-    return TopicContext(signal=sig, stories=[Story(t, None, "s") for t in texts],
+    return TopicContext(signal=sig, articles=[Article(t, None, "s") for t in texts],
                         texts=[t.lower() for t in texts],
                         item_keys=frozenset(f"{label}{i}" for i in range(len(texts))))
 

@@ -14,10 +14,9 @@ import pytest
 
 from tests.conftest import DATA as TEST_DATA
 from trends.config import ClientConfig, load_config
-from trends.models import Story
-from trends.decide.relevance import TopicContext, score_topic, select_topics
+from trends.decide.relevance import score_topic, select_topics
 from trends.decide.safety import CATEGORIES, classify_text, classify_topic
-from trends.understand.signals.rules import TopicSignal
+from trends.models import Article, TopicContext, TopicSignal
 
 NOW = datetime(2026, 11, 22, 8, tzinfo=UTC)
 FLOOD_WORDS = re.compile(r"\b(banjir|flood|evakuasi|dievakuasi|evacuated|korban|victims)\b", re.I)
@@ -70,7 +69,7 @@ def test_a_topic_is_sensitive_by_its_label_or_a_share_of_its_stories() -> None:
     assert classify_topic("Harbolnas", one_in_five) is None
     flood = classify_topic("Bekasi", ["Banjir Bekasi rendam 12 kelurahan", "Kedai kopi terendam",
                                       "Korban banjir dievakuasi", "Warga bersihkan rumah"])
-    assert flood is not None and flood.category == "disaster" and flood.stories == 2
+    assert flood is not None and flood.category == "disaster" and flood.articles == 2
     assert "banjir" in flood.terms
     label = classify_topic("Banjir Bekasi", ["Kedai kopi ramai"])
     assert label is not None and label.in_label
@@ -80,7 +79,7 @@ def _context(key: str, texts: list[str]) -> TopicContext:
     sig = TopicSignal(key=key, label=key.title(), kind="phrase", mentions=len(texts), baseline=1,
                       velocity=3.0, breadth=3, volume=0, freshness=0.8,
                       first_seen_at=NOW - timedelta(days=1), state="rising", trend=0.9)
-    return TopicContext(signal=sig, stories=[Story(t, None, "s") for t in texts],
+    return TopicContext(signal=sig, articles=[Article(t, None, "s") for t in texts],
                         texts=[t.lower() for t in texts],
                         item_keys=frozenset(f"{key}{i}" for i in range(len(texts))))
 
@@ -139,9 +138,9 @@ def test_policy_is_validated_with_a_precise_error(tmp_path: Path) -> None:
 def demo_without_excludes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The demo world ingested and scored for its three clients with their exclude lists
     removed, once with policy avoid and once (ids ending in -flag) with policy flag."""
-    from trends.demo.world import build_world, serve_world
     from trends.collect.ingest_job import ingest
-    from trends.understand.signals_job import score
+    from trends.decide.ideas_job import score
+    from trends.demo.world import build_world, serve_world
     from warehouse.db import open_warehouse
 
     directory = tmp_path_factory.mktemp("safety")

@@ -16,9 +16,10 @@ import pyarrow as pa
 import pytest
 
 from tests.slack_server import SlackServer
-from trends.deliver.alert_job import ALERT_EVENT, run_alerts
 from trends.config import Config, Env, parse_config
+from trends.deliver.alert_job import ALERT_EVENT, run_alerts
 from trends.deliver.slack import SlackSender
+from warehouse import decide as decide_sql
 from warehouse import understand as topics_sql
 from warehouse.db import connect
 
@@ -66,7 +67,7 @@ def score_run(con: duckdb.DuckDBPyConnection, as_of: datetime, topics: list[dict
             r.setdefault("spike", None)
     topics_sql.save_signals(con, as_of, pa.Table.from_pylist(rows), as_of)
     for client in {t["client_id"] for t in topics}:
-        topics_sql.save_client_scores(con, as_of, client, [
+        decide_sql.save_client_scores(con, as_of, client, [
             {k: v for k, v in t.items() if not k.startswith("_")}
             for t in topics if t["client_id"] == client])
 

@@ -13,11 +13,11 @@ import duckdb
 import pytest
 
 from tests.slack_server import SlackServer
-from trends.deliver.charts import png_size
 from trends.config import Config, Env, parse_config
+from trends.deliver.charts import png_size
 from trends.deliver.digest_job import DIGEST_EVENT, is_due, resend_owed, run_digests
 from trends.deliver.slack import SlackSender
-from warehouse import understand as topics_sql
+from warehouse import decide as decide_sql
 from warehouse.db import connect
 
 TOKEN = "xoxb-test"
@@ -47,7 +47,7 @@ def add_ideas(con: duckdb.DuckDBPyConnection, config: Config, day: date = DAY,
                  "stories": [{"title": "Berita", "url": "https://news.example/a",
                               "source": "detik", "published_at": None}]}
                 for r in range(topics) for lang in c.languages]
-        topics_sql.save_ideas(con, c.id, day, NOW, rows)
+        decide_sql.save_ideas(con, c.id, day, NOW, rows)
 
 
 def add_mentions(con: duckdb.DuckDBPyConnection) -> None:

@@ -11,15 +11,16 @@ import duckdb
 import pytest
 
 from tests.slack_server import SlackServer
-from trends.deliver.alert_job import run_alerts
-from trends.config import Config, Env, load_config
-from trends.deliver.digest_job import run_digests
-from trends.demo.world import build_world, serve_world
-from trends.deliver.feedback_job import Preferences, apply, collect, factor, weekly_summary
 from trends.collect.ingest_job import ingest
-from trends.models import ScoredTopic
-from trends.understand.signals_job import score
+from trends.config import Config, Env, load_config
+from trends.decide.ideas_job import score
+from trends.decide.preferences import Preferences, apply, factor
+from trends.deliver.alert_job import run_alerts
+from trends.deliver.digest_job import run_digests
+from trends.deliver.feedback_job import collect, weekly_summary
 from trends.deliver.slack import SlackSender
+from trends.demo.world import build_world, serve_world
+from trends.models import ScoredTopic
 from warehouse.db import connect
 
 TOKEN = "xoxb-test"

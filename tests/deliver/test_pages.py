@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from trends.deliver.charts import png_size, sparkline_png, sparkline_svg
 from trends.cli import main
-from trends.config import Config, load_config
-from trends.demo.world import build_world, serve_world
 from trends.collect.ingest_job import ingest
-from trends.understand.signals_job import score
-from warehouse import understand as topics_sql
+from trends.config import Config, load_config
+from trends.decide.ideas_job import score
+from trends.deliver.charts import png_size, sparkline_png, sparkline_svg
+from trends.demo.world import build_world, serve_world
+from warehouse import decide as decide_sql
 from warehouse.db import connect
 
 NOW = datetime(2026, 11, 22, 1, 30, tzinfo=UTC)
@@ -55,10 +55,10 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Config]:
                               "published_at": None},
                              {"title": "ok", "url": 'https://news.example/a"onmouseover="x',
                               "source": "s", "published_at": None}]}]
-        existing = topics_sql.load_ideas(con, "kopi-nusantara", NOW.date())
+        existing = decide_sql.load_ideas(con, "kopi-nusantara", NOW.date())
         keep = [{k: (json.loads(v) if k == "stories" else v) for k, v in r.items()}
                 for r in existing]
-        topics_sql.save_ideas(con, "kopi-nusantara", NOW.date(), NOW, keep + rows)
+        decide_sql.save_ideas(con, "kopi-nusantara", NOW.date(), NOW, keep + rows)
         con.close()
         yield config
 

@@ -15,7 +15,7 @@ from trends.deliver.render import (
     render_markdown,
     render_text,
 )
-from trends.models import Digest, Idea, Story
+from trends.models import Article, Digest, Idea
 
 DAY = date(2026, 11, 22)
 HOSTILE = "<!channel> promo <https://evil|klik>"
@@ -31,9 +31,9 @@ def idea(key: str = "timnas indonesia", label: str = "Timnas Indonesia", lang: s
         hashtags=["#Timnas", "#TimnasIndonesia", "#KopiNusantara"],
         urgency="naik: posting hari ini" if lang == "id" else "rising: post today",
         why="matches kopi in 4 headlines; rising 220% in 6h",
-        stories=[Story("Timnas menang 2-0 atas Vietnam", "https://sport.detik.com/a?x=1&y=2",
+        articles=[Article("Timnas menang 2-0 atas Vietnam", "https://sport.detik.com/a?x=1&y=2",
                        "detik"),
-                 Story("Garuda lolos ke final", "https://www.antaranews.com/b", "Antara")])
+                 Article("Garuda lolos ke final", "https://www.antaranews.com/b", "Antara")])
     base.update(kw)
     return Idea(**base)
 
@@ -82,9 +82,9 @@ def test_render_blocks_shape() -> None:
 def test_hostile_feed_text_is_escaped_everywhere() -> None:
     hostile = idea(label=HOSTILE, hook=HOSTILE, caption=HOSTILE, why=HOSTILE,
                    hashtags=["#ok", "<!here>"], urgency=HOSTILE,
-                   stories=[Story(HOSTILE, "https://news.example/ok", HOSTILE),
-                            Story(HOSTILE, "javascript:alert(1)", "x"),
-                            Story("a|b>c", "https://news.example/a|b>c d", "y")])
+                   articles=[Article(HOSTILE, "https://news.example/ok", HOSTILE),
+                            Article(HOSTILE, "javascript:alert(1)", "x"),
+                            Article("a|b>c", "https://news.example/a|b>c d", "y")])
     d = digest([hostile], client_name=HOSTILE, channel=HOSTILE, failing_sources=[HOSTILE])
     messages = render_blocks(d)
     raw = json.dumps(messages) + json.dumps(fallback_text(d))
@@ -102,9 +102,9 @@ def test_hostile_feed_text_is_escaped_everywhere() -> None:
 
 
 def test_javascript_urls_are_not_links() -> None:
-    d = digest([idea(stories=[Story("Klik di sini", "javascript:alert(document.cookie)", "x"),
-                              Story("Data", "data:text/html,<b>hi</b>", "y"),
-                              Story("Relatif", "/berita/1", "z")])])
+    d = digest([idea(articles=[Article("Klik di sini", "javascript:alert(document.cookie)", "x"),
+                              Article("Data", "data:text/html,<b>hi</b>", "y"),
+                              Article("Relatif", "/berita/1", "z")])])
     body = "\n".join(texts(render_blocks(d)))
     assert "Klik di sini (x)" in body and "Relatif (z)" in body
     assert "javascript" not in body and "data:text" not in body and "/berita/1" not in body

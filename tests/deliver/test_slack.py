@@ -11,9 +11,9 @@ import pytest
 
 from tests.slack_server import SlackServer
 from trends.deliver.render import fallback_text, render_blocks
+from trends.deliver.slack import SlackSender
 from trends.errors import DeliveryError, PartialDeliveryError
 from trends.models import Digest, Idea
-from trends.deliver.slack import SlackSender
 
 TOKEN = "xoxb-test-token"
 CHANNEL = "#kopi-nusantara"

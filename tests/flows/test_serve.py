@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
+from flows import prefect_api
 from tests.conftest import ROOT
 from tests.feeds import news_entries, rss
-from flows import prefect_api
 from trends.config import Config, load_config
 from trends.errors import ConfigError
 
@@ -203,7 +203,7 @@ def test_serve_on_a_given_server_leaves_schedules_active(config: Config, tmp_pat
 def test_fanout_on_a_local_dask_cluster_writes_only_from_the_flow(
         config: Config, feed_server, prefect_harness: None) -> None:  # type: ignore[no-untyped-def]
     from flows.fanout import ingest_on_dask
-    from warehouse.db import open_writer
+    from warehouse.writer import open_writer
 
     # A slow source: while the Dask workers wait for it, the warehouse is free for others.
     feed_server.add("/slow.xml", rss("S", news_entries("slow.example", 3)), delay=3)

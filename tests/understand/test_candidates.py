@@ -9,8 +9,8 @@ import pytest
 
 from tests.feeds import tempo_entries
 from trends.models import Candidate
-from trends.understand.nlp import is_boilerplate_phrase, is_stopword
 from trends.understand.candidates import MAX_CANDIDATES, extract_candidates, topic_key
+from trends.understand.nlp import is_boilerplate_phrase, is_stopword
 
 JUNK = ("com", "kompas", "hari ini", "baca juga", "2025", "selengkapnya", "senin", "juni",
         "26 juni", "juni 2025", "26 juni 2025", "rp", "wib", "detik", "www", "fyp")

@@ -12,14 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trends.config import SourceConfig, load_config
+from trends.config import SignalSettings, SourceConfig, load_config
 from trends.errors import ConfigError
+from trends.models import TopicSignal
 from trends.understand.extract_job import extract_pending
+from trends.understand.signals.rules import detect_bursts, posting_window, trend_state
 from trends.understand.signals.vectorized import _round, compute_signals, window_stats_table
-from trends.understand.signals.rules import SignalSettings, TopicSignal, detect_bursts, posting_window, trend_state
 from warehouse import understand as sql
-from warehouse.db import open_warehouse
 from warehouse.collect import sync_sources
+from warehouse.db import open_warehouse
 
 NOW = datetime(2026, 11, 22, 5, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -320,7 +321,7 @@ def test_window_stats_buckets_breadth_and_platforms(warehouse) -> None:  # type:
 
 
 def test_views_are_queryable(warehouse, write_config) -> None:  # type: ignore[no-untyped-def]
-    from trends.understand.signals_job import score
+    from trends.decide.ideas_job import score
 
     config = load_config(write_config('[warehouse]\npath = "unused.duckdb"\n'))
     score(warehouse, config, as_of=NOW)

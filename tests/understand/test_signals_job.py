@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from trends.config import ClientConfig
-from trends.models import Story
-from trends.decide.relevance import TopicContext, count_matches, score_topic, select_topics
+from trends.decide.relevance import count_matches, score_topic, select_topics
+from trends.models import Article, TopicContext, TopicSignal
+from trends.understand.signals.rules import trend_state
 from trends.understand.signals.vectorized import compute_signals, window_stats_table
-from trends.understand.signals.rules import TopicSignal, trend_state
 
 NOW = datetime(2026, 11, 22, 8, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -59,7 +59,7 @@ def context(key: str, texts: list[str], trend: float = 1.0, items: list[str] | N
     sig = TopicSignal(key=key, label=key.title(), kind="phrase", mentions=len(texts), baseline=1,
                       velocity=3.0, breadth=2, volume=0, freshness=0.8,
                       first_seen_at=NOW - DAY, state="rising", trend=trend)
-    return TopicContext(signal=sig, stories=[Story(t, None, "s") for t in texts],
+    return TopicContext(signal=sig, articles=[Article(t, None, "s") for t in texts],
                         texts=[t.lower() for t in texts],
                         item_keys=frozenset(items or [f"{key}{i}" for i in range(len(texts))]))
 

@@ -19,13 +19,13 @@ import duckdb
 import pytest
 
 from trends.config import SourceConfig
+from trends.models import CandidateColumns
 from trends.understand.extract_job import extract_pending
-from trends.understand.signals.vectorized import compute_signals, window_stats_table
 from trends.understand.signals.rules import SignalSettings
-from trends.understand.candidates import CandidateColumns
+from trends.understand.signals.vectorized import compute_signals, window_stats_table
 from warehouse import understand as sql
-from warehouse.db import open_warehouse
 from warehouse.collect import sync_sources
+from warehouse.db import open_warehouse
 
 NOW = datetime(2026, 11, 22, 5, 17, 31, 250_000, tzinfo=UTC)   # not on an hour: buckets cut hours
 DAY = timedelta(days=1)

@@ -16,10 +16,11 @@ import pytest
 
 from tests.feeds import news_entries, rss, sources_toml
 from trends.cli import main
-from trends.config import Config, load_config
 from trends.collect.ingest_job import ingest
-from warehouse.db import open_warehouse, open_writer
+from trends.config import Config, load_config
+from warehouse.db import open_warehouse
 from warehouse.snapshot import open_reader
+from warehouse.writer import open_writer
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from trends.understand.candidates import CandidateColumns
+from trends.models import CandidateColumns
 from warehouse import understand as sql
 from warehouse.db import migrate, migrations, open_warehouse
 

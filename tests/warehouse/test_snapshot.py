@@ -15,10 +15,10 @@ import pytest
 from tests.conftest import ROOT
 from tests.feeds import news_entries, rss, sources_toml
 from trends.cli import main
-from trends.config import Config, load_config
 from trends.collect.ingest_job import ingest
-from warehouse.db import open_writer
+from trends.config import Config, load_config
 from warehouse.snapshot import open_reader, publish
+from warehouse.writer import open_writer
 
 TRENDS = [sys.executable, "-m", "trends.cli"]
 
@@ -54,7 +54,7 @@ def test_sql_answers_while_a_writer_holds_the_warehouse(config: Config) -> None:
         [sys.executable, "-c", textwrap.dedent(f"""
             import sys, time
             from trends.config import load_config
-            from warehouse.db import open_writer
+            from warehouse.writer import open_writer
             cfg = load_config({str(config.file)!r})
             with open_writer(cfg.warehouse) as con:
                 con.execute("INSERT INTO clients VALUES ('x', 'X', ['id'], ['k'], [], '#x',"

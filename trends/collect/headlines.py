@@ -22,8 +22,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from itertools import combinations
 from datetime import datetime, timedelta
+from itertools import combinations
 from typing import NamedTuple
 
 __all__ = ["OVERLAP", "JACCARD", "WINDOW", "Headline", "StoryIndex", "assign_new",

@@ -25,17 +25,15 @@ import duckdb
 import httpx
 
 from trends.collect import headlines as dedup
-
 from trends.collect import http
+from trends.collect.normalize import repair_charset, utcnow
+from trends.collect.sources import Parsed, get_kind
 from trends.config import Config, SourceConfig
 from trends.errors import FetchError
 from trends.lifetime import watch_parent
-from trends.models import FeedItem
-from trends.collect.normalize import repair_charset, utcnow
-from trends.collect.sources import Parsed, get_kind
+from trends.models import FeedItem, FetchRecord, SourceState
 from warehouse import collect as sql
-from warehouse.db import LazyWriter
-from warehouse.collect import FetchRecord, SourceState
+from warehouse.writer import LazyWriter
 
 # A run with more sources due than this parses in a process pool (see the module docstring).
 PROCESS_POOL_MIN = 8

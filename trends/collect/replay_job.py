@@ -21,14 +21,12 @@ from pathlib import Path
 
 import duckdb
 
+from trends.collect.ingest_job import IngestReport, store_results
+from trends.collect.sources import SourceKind, get_kind
 from trends.config import Config, SourceConfig
 from trends.errors import ConfigError, FetchError
-from trends.collect.ingest_job import IngestReport, store_results
-from trends.models import FeedItem
-from trends.collect.sources import SourceKind, get_kind
-from warehouse import collect as ingest_sql
-from warehouse import replay as sql
-from warehouse.collect import FetchRecord
+from trends.models import FeedItem, FetchRecord
+from warehouse import collect as sql
 
 __all__ = ["ReplayReport", "capture_time", "replay", "snapshots"]
 
@@ -100,7 +98,7 @@ def replay(con: duckdb.DuckDBPyConnection, config: Config, folder: str | Path,
     kind = get_kind(source.kind)
     report = ReplayReport(source=source.name)
     found, report.skipped = snapshots(folder)
-    ingest_sql.sync_sources(con, [source])
+    sql.sync_sources(con, [source])
     done = sql.replayed_snapshots(con, source.name)
     todo = [(at, path) for at, path in found if path.resolve().as_uri() not in done]
     report.already = len(found) - len(todo)

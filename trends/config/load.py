@@ -9,15 +9,12 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from trends.errors import ConfigError
 from trends.config.settings import (
     DEFAULT_EVERY,
     LANGUAGES,
@@ -33,6 +30,7 @@ from trends.config.settings import (
     SourceConfig,
     WarehouseConfig,
 )
+from trends.errors import ConfigError
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _EVERY = re.compile(r"^(\d+)\s*([smhd])$")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -93,6 +93,10 @@ class ClientConfig:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def local_day(self, at: datetime) -> date:
+        """The client's local calendar day at `at`: its digest's day."""
+        return at.astimezone(self.tz).date()
 
 
 @dataclass(frozen=True, slots=True)

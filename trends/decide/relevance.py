@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
 from trends.config import ClientConfig, Keyword
-from trends.models import Moment, ScoredTopic, Story
+from trends.decide.safety import CATEGORY_LABELS, classify_topic, warning_text
+from trends.models import Moment, ScoredTopic, Sensitivity, TopicContext, TopicSignal
 from trends.understand.nlp.stem import _in_dictionary, match_form
-from trends.decide.safety import CATEGORY_LABELS, Sensitivity, classify_topic, warning_text
-from trends.understand.signals.rules import TopicSignal
 
 # Indonesian clitics and particles attach to words ("kopinya", "promonya", "diskonlah").
 _SUFFIXES = r"(?:nya|lah|kah|pun|an)?"
@@ -35,24 +33,12 @@ MOMENT_BOOST = 0.3
 MOMENT_MIN_STORIES = 2
 
 
-@dataclass(slots=True)
-class TopicContext:
-    """What we know of a topic when judging it for a client: its signal and its stories."""
-
-    signal: TopicSignal
-    stories: list[Story]
-    texts: list[str]                   # lowercased "title. summary" of each story
-    item_keys: frozenset[str]
-    hashtags: list[str] = field(default_factory=list)
-    sensitivity: Sensitivity | None = None
-    classified: bool = False
-
-    def safety(self) -> Sensitivity | None:
-        """The topic's sensitivity, classified once and shared by every client."""
-        if not self.classified:
-            self.sensitivity = classify_topic(self.signal.label, self.texts)
-            self.classified = True
-        return self.sensitivity
+def topic_sensitivity(ctx: TopicContext) -> Sensitivity | None:
+    """The topic's sensitivity, classified once per scoring run and shared by every client."""
+    if not ctx.classified:
+        ctx.sensitivity = classify_topic(ctx.signal.label, ctx.texts)
+        ctx.classified = True
+    return ctx.sensitivity
 
 
 @lru_cache(maxsize=4096)
@@ -175,7 +161,7 @@ def score_topic(client: ClientConfig, ctx: TopicContext, moments: Sequence[Momen
     matched = sorted({k.term for k in label_hits} | set(story_hits),
                      key=lambda k: (-story_hits.get(k, 0), k))
     blocked = excluded_by(client, ctx)
-    sensitive = ctx.safety()
+    sensitive = topic_sensitivity(ctx)
     avoided = sensitive is not None and client.policy == "avoid"
     relevant = ((relevance >= MIN_RELEVANCE or bool(label_hits))
                 and (s.mentions >= 3 or s.breadth >= 2))
@@ -188,7 +174,7 @@ def score_topic(client: ClientConfig, ctx: TopicContext, moments: Sequence[Momen
         key=s.key, label=s.label, score=round(score, 4), trend=s.trend,
         relevance=round(relevance, 4), freshness=s.freshness, velocity=s.velocity,
         breadth=s.breadth, mentions=s.mentions, state=s.state, matched=matched,
-        reason="", stories=ctx.stories, hashtags=ctx.hashtags,
+        reason="", articles=ctx.articles, hashtags=ctx.hashtags,
         sensitivity=sensitive.category if sensitive else None,
         warning=warning_text(sensitive) if sensitive and not avoided else "",
         sensitive_terms=list(sensitive.terms) if sensitive else [],
@@ -242,8 +228,8 @@ def explain(s: TopicSignal, story_hits: dict[str, int], matching: int, total: in
 
 
 def _sensitive_phrase(s: Sensitivity) -> str:
-    where = "its label" if s.in_label and not s.stories else \
-        f"{s.stories} {'story' if s.stories == 1 else 'stories'}"
+    where = "its label" if s.in_label and not s.articles else \
+        f"{s.articles} {'story' if s.articles == 1 else 'stories'}"
     return f"sensitive, {CATEGORY_LABELS[s.category][0]} ({', '.join(s.terms)} in {where})"
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from trends.models import Sensitivity
+
 __all__ = ["CATEGORIES", "CATEGORY_LABELS", "MIN_SHARE", "Sensitivity", "classify_text",
            "classify_topic", "warning_text"]
 
@@ -34,17 +36,6 @@ CATEGORY_LABELS = {
 # accident is still a shopping festival, but a third of its stories makes it that story too.
 MIN_SHARE = 0.3
 _CLITICS = r"(?:nya|lah|kah|pun)?"
-
-
-@dataclass(frozen=True, slots=True)
-class Sensitivity:
-    """The classifier's verdict on a topic: the worst category and its evidence."""
-
-    category: str
-    share: float                  # share of the topic's stories in that category
-    stories: int                  # how many of them
-    terms: tuple[str, ...]        # the words that matched, most frequent first
-    in_label: bool = False
 
 
 @dataclass(frozen=True, slots=True)

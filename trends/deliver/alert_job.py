@@ -17,13 +17,20 @@ from typing import Any
 
 import duckdb
 
-from trends.config import ClientConfig, Config, Env
-from trends.deliver.render import MAX_HEADER_TEXT, _clip, _clean, _context, _section, _story_link, escape
-from trends.errors import DeliveryError
-from trends.models import Story
 from trends.collect.normalize import slack_time, utcnow
-from trends.understand.signals_job import client_day
-from warehouse import alerts as sql
+from trends.config import ClientConfig, Config, Env
+from trends.deliver.render import (
+    MAX_HEADER_TEXT,
+    _clean,
+    _clip,
+    _context,
+    _section,
+    _story_link,
+    escape,
+)
+from trends.errors import DeliveryError
+from trends.models import Article
+from warehouse import deliver as sql
 from warehouse import understand as topics_sql
 
 __all__ = ["ALERT_EVENT", "AlertReport", "run_alerts", "render_alert", "alert_text"]
@@ -51,7 +58,7 @@ class AlertReport:
 
 
 def render_alert(client: ClientConfig, topic: dict[str, Any],
-                 stories: list[Story]) -> list[dict[str, Any]]:
+                 articles: list[Article]) -> list[dict[str, Any]]:
     """Block Kit for one alert; every piece of feed text escaped, within Slack's limits."""
     label = escape(_clean(str(topic["label"])))
     head = _clip(f"Spiking now: {label}", MAX_HEADER_TEXT)
@@ -63,8 +70,8 @@ def render_alert(client: ClientConfig, topic: dict[str, Any],
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "emoji": True, "text": head}},
         _section("\n".join(lines))]
-    if stories:
-        blocks.append(_context("Sources: " + " · ".join(_story_link(s) for s in stories[:3])))
+    if articles:
+        blocks.append(_context("Sources: " + " · ".join(_story_link(s) for s in articles[:3])))
     blocks.append(_context("React :+1: useful · :-1: not for us · :white_check_mark: we posted "
                            "about it. trends learns from it."))
     return blocks
@@ -88,7 +95,7 @@ def run_alerts(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
 
         sender = SlackSender(env.slack_token, env.slack_base_url)
     if sender is not None:
-        for row in sql.unsent(con):      # failed or interrupted earlier: owed first
+        for row in sql.unsent_alerts(con):      # failed or interrupted earlier: owed first
             _deliver(con, row, sender, now, report)
     if not settings.enabled:
         return report
@@ -106,12 +113,12 @@ def _queue(con: duckdb.DuckDBPyConnection, client: ClientConfig, config: Config,
            report: AlertReport, *, printed: bool) -> list[sql.AlertRow]:
     """Write this run's new alerts for the client to the outbox (cooldown and cap applied)."""
     s = config.alerts
-    day = client_day(client, now)
-    candidates = sql.spiking(con, client.id, velocity=s.velocity, min_mentions=s.min_mentions)
+    day = client.local_day(now)
+    candidates = sql.spiking_topics(con, client.id, velocity=s.velocity, min_mentions=s.min_mentions)
     if not candidates:
         return []
-    cooling = sql.recent_topics(con, client.id, now - s.cooldown)
-    room = s.daily_cap - sql.count_on(con, client.id, day)
+    cooling = sql.recently_alerted(con, client.id, now - s.cooldown)
+    room = s.daily_cap - sql.alerts_on(con, client.id, day)
     new: list[str] = []
     for topic in candidates:
         name = f"{client.id}/{topic['topic_key']}"
@@ -123,19 +130,19 @@ def _queue(con: duckdb.DuckDBPyConnection, client: ClientConfig, config: Config,
             continue
         stories = _stories(con, str(topic["topic_key"]), topic["as_of"])
         alert_id = f"{client.id}/{topic['topic_key']}/{now:%Y%m%dT%H%M%S}"
-        sql.add(con, alert_id=alert_id, client_id=client.id, topic_key=str(topic["topic_key"]),
+        sql.add_alert(con, alert_id=alert_id, client_id=client.id, topic_key=str(topic["topic_key"]),
                 label=str(topic["label"]), day=day, channel=client.channel,
                 status="printed" if printed else "pending", text=alert_text(client, topic),
                 blocks=render_alert(client, topic, stories), velocity=float(topic["velocity"]),
                 score=float(topic["score"]), now=now)
         new.append(alert_id)
         room -= 1
-    return [r for r in (sql.get(con, i) for i in new) if r is not None]
+    return [r for r in (sql.alert(con, i) for i in new) if r is not None]
 
 
-def _stories(con: duckdb.DuckDBPyConnection, key: str, as_of: datetime) -> list[Story]:
+def _stories(con: duckdb.DuckDBPyConnection, key: str, as_of: datetime) -> list[Article]:
     rows = topics_sql.topic_stories(con, [key], as_of - timedelta(days=2), as_of, 3)
-    return [Story(title=r[2], url=r[4], source=r[5], published_at=r[6]) for r in rows]
+    return [Article(title=r[2], url=r[4], source=r[5], published_at=r[6]) for r in rows]
 
 
 def _deliver(con: duckdb.DuckDBPyConnection, row: sql.AlertRow, sender: Any, now: datetime,
@@ -146,18 +153,18 @@ def _deliver(con: duckdb.DuckDBPyConnection, row: sql.AlertRow, sender: Any, now
             found = sender.find_posted(row.channel, ALERT_EVENT, row.id,
                                        oldest=(row.attempted_at - LOOKUP_MARGIN).timestamp())
             if found is not None:
-                sql.mark_sent(con, row.id, str(found["ts"]), slack_time(str(found["ts"])))
+                sql.mark_alert_sent(con, row.id, str(found["ts"]), slack_time(str(found["ts"])))
                 report.recovered.append(name)
                 return
         # Wall-clock time, not the run's `now`: the lookup compares it with Slack's ts.
-        sql.mark_attempt(con, row.id, utcnow())
+        sql.mark_alert_attempt(con, row.id, utcnow())
         ts = sender.post(row.channel, row.blocks, row.text, metadata={
             "event_type": ALERT_EVENT,
             "event_payload": {"id": row.id, "client": row.client_id, "topic": row.topic_key,
                               "day": row.local_date.isoformat()}})
     except DeliveryError as exc:
-        sql.mark_failed(con, row.id, str(exc))
+        sql.mark_alert_failed(con, row.id, str(exc))
         report.failed.append(name)
         return
-    sql.mark_sent(con, row.id, ts, utcnow())     # when Slack took it, not the run's start
+    sql.mark_alert_sent(con, row.id, ts, utcnow())     # when Slack took it, not the run's start
     report.sent.append(name)

@@ -23,17 +23,15 @@ from typing import Any
 
 import duckdb
 
+from trends.collect.normalize import slack_time, utcnow
 from trends.config import ClientConfig, Config, Env
 from trends.deliver.charts import COLOR_NAMES, sparkline_png
 from trends.deliver.render import fallback_text, render_blocks, render_markdown, render_text
 from trends.errors import DeliveryError, PartialDeliveryError
-from trends.models import Digest, Idea, Story
-from trends.collect.normalize import slack_time, utcnow
-from trends.understand.signals_job import client_day
+from trends.models import Article, Digest, Idea
 from warehouse import collect as ingest_sql
+from warehouse import decide as decide_sql
 from warehouse import deliver as outbox
-from warehouse import charts as report_sql
-from warehouse import understand as topics_sql
 
 DIGEST_EVENT = "trends_digest"
 CHART_DAYS = 7
@@ -81,7 +79,7 @@ def digest_id(client_id: str, day: date) -> str:
 
 def build_digest(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date,
                  now: datetime) -> Digest:
-    ideas = [_idea(r) for r in topics_sql.load_ideas(con, client.id, day)]
+    ideas = [_idea(r) for r in decide_sql.load_ideas(con, client.id, day)]
     digest = Digest(client_id=client.id, client_name=client.name, channel=client.channel,
                     local_date=day, languages=list(client.languages), ideas=ideas,
                     failing_sources=ingest_sql.failing_sources(con, now), generated_at=now)
@@ -124,11 +122,11 @@ def run_digests(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
     clients = [config.client(client_id)] if client_id else list(config.clients)
     report = DigestReport()
     if env.slack_token and not dry_run and sender is None:
-        from trends.deliver.slack import SlackSender   # slack-sdk only when we really send
+        from trends.deliver.slack import SlackSender  # slack-sdk only when we really send
         sender = SlackSender(env.slack_token, env.slack_base_url)
     jobs: list[tuple[ClientConfig, date, Digest | None]] = []
     for client in clients:
-        the_day = day or client_day(client, now)
+        the_day = day or client.local_day(now)
         if only_due and not dry_run and day is None and not is_due(client, now):
             report.not_due.append(f"{client.id}/{the_day}")
             if sender is not None:
@@ -139,7 +137,7 @@ def run_digests(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
         if dry_run:
             out(render(digest, fmt))
             continue
-        existing = outbox.get(con, client.id, the_day)
+        existing = outbox.digest(con, client.id, the_day)
         if existing is not None and existing.status == "sent":
             report.skipped.append(name)
             if sender is not None:
@@ -148,11 +146,11 @@ def run_digests(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
         messages = render_blocks(digest)
         if sender is None:
             out(render(digest, fmt))
-            outbox.put(con, client.id, the_day, client.channel, fallback_text(digest), messages,
+            outbox.put_digest(con, client.id, the_day, client.channel, fallback_text(digest), messages,
                        "printed", now)
             report.printed.append(name)
             continue
-        outbox.put(con, client.id, the_day, client.channel, fallback_text(digest), messages,
+        outbox.put_digest(con, client.id, the_day, client.channel, fallback_text(digest), messages,
                    "pending", now, chart=charts and hasattr(sender, "upload_png"))
         jobs.append((client, the_day, digest))
     if jobs:
@@ -196,7 +194,7 @@ def _upload_owed_charts(con: duckdb.DuckDBPyConnection, clients: list[ClientConf
     if not hasattr(sender, "upload_png"):
         return
     by_id = {c.id: c for c in clients}
-    since = min(client_day(c, now) for c in clients) - timedelta(days=CHART_OWED_DAYS)
+    since = min(c.local_day(now) for c in clients) - timedelta(days=CHART_OWED_DAYS)
     owed = [(by_id[cid], day) for cid, day in outbox.owed_charts(con, since) if cid in by_id]
 
     def picture(client: ClientConfig, the_day: date) -> None:
@@ -239,7 +237,7 @@ def resend_owed(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
 
         sender = SlackSender(env.slack_token, env.slack_base_url)
     clients = {c.id: c for c in config.clients}
-    for cid, day in outbox.unsent(con):
+    for cid, day in outbox.unsent_digests(con):
         if cid in clients:
             _send(con, clients[cid], day, sender, now, report)
     if clients:
@@ -250,7 +248,7 @@ def resend_owed(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
 def _metadata(client: ClientConfig, day: date, messages: list[list[dict[str, Any]]],
               con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     topics = list(dict.fromkeys(str(r["topic_key"])
-                                for r in topics_sql.load_ideas(con, client.id, day)))
+                                for r in decide_sql.load_ideas(con, client.id, day)))
     return {"event_type": DIGEST_EVENT,
             "event_payload": {"id": digest_id(client.id, day), "client": client.id,
                               "day": day.isoformat(), "topics": topics[:20]}}
@@ -259,7 +257,7 @@ def _metadata(client: ClientConfig, day: date, messages: list[list[dict[str, Any
 def _send(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date, sender: Any,
           now: datetime, report: DigestReport) -> bool:
     """Deliver the outbox row of (client, day) once; True when it was posted by this call."""
-    row = outbox.get(con, client.id, day)
+    row = outbox.digest(con, client.id, day)
     assert row is not None
     name = f"{client.id}/{day}"
     parent: str | None = None
@@ -271,7 +269,7 @@ def _send(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date, sende
                                        oldest=(row.attempted_at - LOOKUP_MARGIN).timestamp())
         except DeliveryError as exc:
             # Posting blind could show the day twice: leave it for the next run.
-            outbox.mark_failed(con, client.id, day, f"lookup before resend failed: {exc}")
+            outbox.mark_digest_failed(con, client.id, day, f"lookup before resend failed: {exc}")
             report.failed.append(name)
             return False
         if found is not None:
@@ -289,27 +287,27 @@ def _send(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date, sende
                     # Unknown which replies are there: better a short thread than a doubled one.
                     replies_done = len(row.messages) - 1
             if replies_done >= len(row.messages) - 1:
-                outbox.mark_sent(con, client.id, day, parent, slack_time(parent))
+                outbox.mark_digest_sent(con, client.id, day, parent, slack_time(parent))
                 report.recovered.append(name)
                 return False
     # Wall-clock time, not the run's `now`: the lookup compares it with Slack's ts.
-    outbox.mark_attempt(con, client.id, day, utcnow())
+    outbox.mark_digest_attempt(con, client.id, day, utcnow())
     try:
         ts = sender.post_digest(row.channel, row.messages, row.text,
                                 _metadata(client, day, row.messages, con),
                                 parent_ts=parent, replies_done=replies_done)
     except PartialDeliveryError as exc:
         # The parent message is in the channel: posting again would show the day twice.
-        outbox.mark_sent(con, client.id, day, exc.ts, utcnow())
+        outbox.mark_digest_sent(con, client.id, day, exc.ts, utcnow())
         report.sent.append(name)
         report.failed.append(f"{name} (thread replies: {exc})")
         return False
     except DeliveryError as exc:
-        outbox.mark_failed(con, client.id, day, str(exc))
+        outbox.mark_digest_failed(con, client.id, day, str(exc))
         report.failed.append(name)
         return False
     # When Slack took it (after attempted_at), not when the run started.
-    outbox.mark_sent(con, client.id, day, ts, utcnow())
+    outbox.mark_digest_sent(con, client.id, day, ts, utcnow())
     if parent is not None:
         report.recovered.append(name)
         return False
@@ -321,7 +319,7 @@ def chart_series(con: duckdb.DuckDBPyConnection, client: ClientConfig, d: Digest
                  days: int = CHART_DAYS) -> list[tuple[str, list[int]]]:
     """(label, mentions per local day) of the digest's top topics, oldest day first."""
     topics = list(dict.fromkeys((i.topic_key, i.topic_label) for i in d.ideas))[:CHART_TOPICS]
-    counts = report_sql.daily_mentions(con, [k for k, _ in topics], client.timezone,
+    counts = outbox.daily_mentions(con, [k for k, _ in topics], client.timezone,
                                        d.local_date, days)
     return [(label, counts[key]) for key, label in topics]
 
@@ -331,7 +329,7 @@ def _upload_chart(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: dat
     """Upload the chart a sent digest owes, once: after its digest (a crash in between loses
     no digest and, through the outbox's chart state, no chart either), and only after looking
     in the thread when an earlier upload may have reached Slack."""
-    row = outbox.get(con, client.id, day)
+    row = outbox.digest(con, client.id, day)
     if row is None or not row.ts or row.chart_status != "pending":
         return
     filename = f"trends-{client.id}-{day}.png"
@@ -365,13 +363,13 @@ def _upload_chart(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: dat
 
 def _retry_earlier(con: duckdb.DuckDBPyConnection, client: ClientConfig, today: date,
                    sender: Any, now: datetime, report: DigestReport) -> None:
-    for cid, day in outbox.unsent(con):
+    for cid, day in outbox.unsent_digests(con):
         if cid == client.id and day != today:
             _send(con, client, day, sender, now, report)
 
 
 def _idea(r: dict[str, object]) -> Idea:
-    stories = [Story(title=s["title"], url=s.get("url"), source=s["source"],
+    stories = [Article(title=s["title"], url=s.get("url"), source=s["source"],
                      published_at=datetime.fromisoformat(s["published_at"])
                      if s.get("published_at") else None)
                for s in json.loads(str(r["stories"]))]
@@ -379,5 +377,5 @@ def _idea(r: dict[str, object]) -> Idea:
                 topic_label=str(r["topic_label"]), language=str(r["language"]),
                 angle=str(r["angle"]), platform=str(r["platform"]), hook=str(r["hook"]),
                 caption=str(r["caption"]), hashtags=list(r["hashtags"]),  # type: ignore[call-overload]
-                urgency=str(r["urgency"]), why=str(r["why"]), stories=stories,
+                urgency=str(r["urgency"]), why=str(r["why"]), articles=stories,
                 warning=str(r.get("warning") or ""), writer=str(r.get("writer") or "template"))

@@ -13,7 +13,6 @@ overlap between topic keys (Jaccard on their words), so rejecting "promo gajian"
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -21,84 +20,20 @@ from typing import Any
 
 import duckdb
 
+from trends.collect.normalize import utcnow
 from trends.config import Config
 from trends.errors import DeliveryError
-from trends.models import ScoredTopic
-from trends.collect.normalize import utcnow
-from warehouse import alerts as alerts_sql
-from warehouse import feedback as sql
+from warehouse import deliver as sql
 
-__all__ = ["VERDICTS", "Preferences", "preferences", "apply", "collect", "weekly_summary",
-           "FeedbackReport"]
+__all__ = ["READ_DAYS", "VERDICTS", "FeedbackReport", "collect", "weekly_summary"]
+
+READ_DAYS = 14           # messages whose reactions are read again on each run
 
 VERDICTS: dict[str, str] = {
     "+1": "liked", "thumbsup": "liked",
     "-1": "rejected", "thumbsdown": "rejected",
     "white_check_mark": "used", "heavy_check_mark": "used", "ballot_box_with_check": "used",
 }
-# How much one kind of verdict moves a topic that is identical to the one reacted to; similar
-# topics move in proportion to their word overlap. The product is kept within [0.5, 1.5]:
-# feedback nudges the ranking, it never overrides the trend or the brief.
-WEIGHTS = {"used": 0.5, "liked": 0.25, "rejected": -0.5}
-MIN_FACTOR, MAX_FACTOR = 0.5, 1.5
-LEARN_DAYS = 60          # feedback older than this is forgotten
-READ_DAYS = 14           # messages whose reactions are read again on each run
-_WORD = re.compile(r"\w+")
-
-
-@dataclass(slots=True)
-class Preferences:
-    """A client's feedback as word sets per verdict."""
-
-    topics: dict[str, list[frozenset[str]]] = field(default_factory=dict)   # verdict -> topics
-
-    def __bool__(self) -> bool:
-        return any(self.topics.values())
-
-
-def _words(key: str) -> frozenset[str]:
-    return frozenset(w for w in _WORD.findall(key.lower()) if len(w) > 1)
-
-
-def _similarity(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
-
-
-def preferences(con: duckdb.DuckDBPyConnection, client_id: str, as_of: datetime,
-                days: int = LEARN_DAYS) -> Preferences:
-    """What the client's team said in the last `days` days."""
-    prefs = Preferences()
-    since = (as_of - timedelta(days=days)).date()
-    for topic_key, verdict, _people in sql.verdicts(con, client_id, since):
-        prefs.topics.setdefault(verdict, []).append(_words(topic_key))
-    return prefs
-
-
-def factor(prefs: Preferences, topic_key: str) -> tuple[float, str]:
-    """The score multiplier for a topic, and a note for its reason ('' when 1)."""
-    if not prefs:
-        return 1.0, ""
-    words = _words(topic_key)
-    boost = 0.0
-    notes = []
-    for verdict, weight in WEIGHTS.items():
-        sim = max((_similarity(words, t) for t in prefs.topics.get(verdict, ())), default=0.0)
-        if sim > 0:
-            boost += weight * sim
-            what = "this topic" if sim == 1.0 else "a similar topic"
-            notes.append(f"the team {verdict} {what}")
-    f = min(MAX_FACTOR, max(MIN_FACTOR, 1.0 + boost))
-    return (1.0, "") if f == 1.0 else (f, "; ".join(notes) + f" (×{f:.2f})")
-
-
-def apply(prefs: Preferences, topic: ScoredTopic) -> ScoredTopic:
-    """Scoring's hook: scale the topic's score by the client's feedback and say so in its
-    reason. A topic scored 0 (excluded) stays 0."""
-    f, note = factor(prefs, topic.key)
-    if f != 1.0 and topic.score > 0:
-        topic.score *= f
-        topic.reason = f"{topic.reason}; {note}" if topic.reason else note
-    return topic
 
 
 @dataclass(slots=True)
@@ -125,7 +60,7 @@ def collect(con: duckdb.DuckDBPyConnection, config: Config, sender: Any, *,
         if client_id in known:
             messages.append((client_id, channel, ts, "digest", day,
                              sql.digest_topics(con, client_id, day)))
-    for client_id, channel, ts, key, label, day in alerts_sql.sent_since(con, since):
+    for client_id, channel, ts, key, label, day in sql.sent_alerts_since(con, since):
         if client_id in known:
             messages.append((client_id, channel, ts, "alert", day, [(key, label)]))
     for client_id, channel, ts, kind, day, topics in messages:
@@ -135,7 +70,7 @@ def collect(con: duckdb.DuckDBPyConnection, config: Config, sender: Any, *,
             report.failed.append(f"{client_id} {kind} {ts}: {exc}")
             continue
         rows = list(_rows(reactions, topics))
-        sql.replace_message(con, client_id=client_id, channel=channel, ts=ts, kind=kind,
+        sql.replace_reactions(con, client_id=client_id, channel=channel, ts=ts, kind=kind,
                             day=day, rows=rows, now=now)
         report.messages += 1
         report.reactions += len({(r[2], r[4]) for r in rows})
@@ -160,7 +95,7 @@ def weekly_summary(con: duckdb.DuckDBPyConnection, config: Config, *,
     """What each client's team used, liked and rejected in the seven days up to `today`."""
     today = today or utcnow().date()
     since = today - timedelta(days=6)
-    rows = sql.summary(con, since, today)
+    rows = sql.feedback_summary(con, since, today)
     out = [f"Feedback {since.isoformat()} to {today.isoformat()}", ""]
     for client in config.clients:
         mine = [r for r in rows if r["client_id"] == client.id]

@@ -13,13 +13,12 @@ from pathlib import Path
 
 import duckdb
 
-from trends.deliver.charts import COLORS, sparkline_svg
+from trends.collect.normalize import safe_link, utcnow
 from trends.config import ClientConfig, Config
+from trends.deliver.charts import COLORS, sparkline_svg
 from trends.deliver.digest_job import build_digest
 from trends.deliver.render import _topics, format_date
-from trends.collect.normalize import safe_link, utcnow
-from trends.understand.signals_job import client_day
-from warehouse import charts as sql
+from warehouse import deliver as sql
 
 __all__ = ["write_reports", "render_page", "TOP_TOPICS", "CHART_DAYS"]
 
@@ -70,7 +69,7 @@ def write_reports(con: duckdb.DuckDBPyConnection, config: Config, directory: Pat
     clients = [config.client(client_id)] if client_id else list(config.clients)
     pages = []
     for client in clients:
-        the_day = day or client_day(client, now)
+        the_day = day or client.local_day(now)
         path = directory / f"{client.id}.html"
         path.write_text(render_page(con, client, the_day, now), encoding="utf-8")
         pages.append(Page(client.id, path))
@@ -125,9 +124,9 @@ def render_page(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date,
                 + (f'<div class="tags">{tags}</div>' if tags else "")
                 + (f'<div class="warning">{escape(warning)}</div>' if warning else "")
                 + "</div>")
-        if topic.stories:
+        if topic.articles:
             links = []
-            for s in topic.stories:
+            for s in topic.articles:
                 url = safe_link(s.url)
                 title = escape(s.title) or "link"
                 link = (f'<a href="{escape(url, quote=True)}" rel="noopener noreferrer">{title}</a>'

@@ -13,9 +13,9 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-from trends.decide.ideas.writer import writer_note
-from trends.models import Digest, Idea, Moment, Story
 from trends.collect.normalize import safe_link
+from trends.decide.ideas.writer import writer_note
+from trends.models import Article, Digest, Idea, Moment
 
 __all__ = [
     "MAX_BLOCKS", "MAX_SECTION_TEXT", "MAX_HEADER_TEXT",
@@ -61,7 +61,7 @@ class _Topic:
 
     label: str
     why: str
-    stories: list[Story]
+    articles: list[Article]
     ideas: list[Idea] = field(default_factory=list)
 
     @property
@@ -72,7 +72,7 @@ class _Topic:
 def _topics(d: Digest) -> list[_Topic]:
     by_key: dict[str, _Topic] = {}
     for idea in d.ideas:
-        topic = by_key.setdefault(idea.topic_key, _Topic(idea.topic_label, idea.why, idea.stories))
+        topic = by_key.setdefault(idea.topic_key, _Topic(idea.topic_label, idea.why, idea.articles))
         topic.ideas.append(idea)
     return list(by_key.values())
 
@@ -161,13 +161,13 @@ def _topic_blocks(n: int, topic: _Topic) -> list[dict[str, Any]]:
         if warning:
             lines.append(f":warning: _{escape(_clean(warning))}_")
         blocks.append(_section("\n".join(lines)))
-    if topic.stories:
-        blocks.append(_context("Sources: " + " · ".join(_story_link(s) for s in topic.stories)))
+    if topic.articles:
+        blocks.append(_context("Sources: " + " · ".join(_story_link(s) for s in topic.articles)))
     blocks.append({"type": "divider"})
     return blocks
 
 
-def _story_link(s: Story) -> str:
+def _story_link(s: Article) -> str:
     # A "|" in the label would end it early in Slack's <url|label> syntax.
     title = escape(_clean(s.title).replace("|", "-")) or "link"
     url = _safe_url(s.url)
@@ -273,9 +273,9 @@ def render_text(d: Digest) -> str:
                 out.append(f"   Tags:    {_clean(' '.join(idea.hashtags))}")
             if getattr(idea, "warning", ""):
                 out.append(f"   Warning: {_clean(idea.warning)}")
-        if topic.stories:
+        if topic.articles:
             out += ["", "   Sources:"]
-            for s in topic.stories:
+            for s in topic.articles:
                 source = f" ({_clean(s.source)})" if s.source else ""
                 out.append(f"   - {_clean(s.title)}{source}")
                 url = safe_link(s.url)
@@ -313,8 +313,8 @@ def render_markdown(d: Digest) -> str:
                 out += [" ".join(f"`{_clean(t).replace('`', '')}`" for t in idea.hashtags), ""]
             if getattr(idea, "warning", ""):
                 out += [f"_Warning: {_md(idea.warning)}_", ""]
-        if topic.stories:
-            for s in topic.stories:
+        if topic.articles:
+            for s in topic.articles:
                 url = safe_link(s.url)
                 title = _md(s.title) or "link"
                 link = f"[{title}](<{_encode_url(url)}>)" if url else title

@@ -8,8 +8,8 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from trends.config import Config, Env, load_config
 from trends.collect.normalize import utcnow
+from trends.config import Config, Env, load_config
 
 WAREHOUSE_NAME = "trends.duckdb"
 

@@ -35,8 +35,8 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any, NamedTuple
 
+from trends.models import Candidate, CandidateColumns
 from trends.understand.bulk import many_objects
-from trends.models import Candidate
 from trends.understand.nlp.language import EN_FUNCTION_WORDS, ID_FUNCTION_WORDS
 from trends.understand.nlp.stem import is_common_word, stem, take_learned_roots
 from trends.understand.nlp.stopwords import (
@@ -47,7 +47,13 @@ from trends.understand.nlp.stopwords import (
     TOO_BROAD,
     is_boilerplate_phrase,
 )
-from trends.understand.nlp.tokenize import Token, mention_name, split_hashtag, tokenize, tokenize_clauses
+from trends.understand.nlp.tokenize import (
+    Token,
+    mention_name,
+    split_hashtag,
+    tokenize,
+    tokenize_clauses,
+)
 
 __all__ = ["MAX_CANDIDATES", "CandidateColumns", "candidate_tuples", "candidates_and_roots",
            "extract_candidates", "item_candidates", "items_candidates", "topic_key"]
@@ -192,28 +198,6 @@ def item_candidates(title: str, summary: str, language: str | None,
             if key:
                 found = [(key, query, "query")] + [c for c in found if c[0] != key]
     return found
-
-
-class CandidateColumns(NamedTuple):
-    """The candidates of a run of items, as columns: `counts[i]` candidates of item i, then
-    their keys, labels and kinds end to end, in item order. Ten thousand items make 400,000
-    candidates: as flat lists they cross between processes and into Arrow several times
-    faster than as a list of tuples per item."""
-
-    counts: list[int]
-    keys: list[str]
-    labels: list[str]
-    kinds: list[str]
-
-    @classmethod
-    def empty(cls) -> CandidateColumns:
-        return cls([], [], [], [])
-
-    def extend(self, other: CandidateColumns) -> None:
-        self.counts.extend(other.counts)
-        self.keys.extend(other.keys)
-        self.labels.extend(other.labels)
-        self.kinds.extend(other.kinds)
 
 
 def items_candidates(items: Sequence[tuple[str, str, str | None, str | None]],

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from trends.understand.signals.rules import TopicSignal
+from trends.models import TopicSignal
 
 _KIND_RANK = {"query": 3, "hashtag": 2, "name": 1, "phrase": 1}
 

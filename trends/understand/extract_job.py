@@ -13,8 +13,9 @@ from typing import Any
 import duckdb
 
 from trends.lifetime import watch_parent
+from trends.models import CandidateColumns
+from trends.understand.candidates import candidates_and_roots
 from trends.understand.nlp.stem import known_roots, learn_roots
-from trends.understand.candidates import CandidateColumns, candidates_and_roots
 from warehouse import understand as sql
 
 # Below this many pending items one process is faster than starting a worker.

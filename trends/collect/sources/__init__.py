@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from trends.errors import ConfigError
 from trends.collect.sources import (
     bluesky_trending,
     google_news,
@@ -13,6 +12,7 @@ from trends.collect.sources import (
     wikipedia_top,
 )
 from trends.collect.sources.base import Parsed, SourceKind
+from trends.errors import ConfigError
 
 REGISTRY: dict[str, SourceKind] = {
     "rss": SourceKind("rss", rss.parse),

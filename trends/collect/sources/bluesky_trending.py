@@ -17,12 +17,12 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
-from trends.config import SourceConfig
-from trends.errors import PermanentFetchError
-from trends.models import FeedItem
 from trends.collect.normalize import clean_text, item_key, safe_link
 from trends.collect.sources.base import Parsed
 from trends.collect.sources.jsonapi import load_json
+from trends.config import SourceConfig
+from trends.errors import PermanentFetchError
+from trends.models import FeedItem
 
 WEB_BASE = "https://bsky.app"
 _WHAT = 'the JSON of app.bsky.unspecced.getTrendingTopics ({"topics": [...]})'

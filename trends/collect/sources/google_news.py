@@ -18,11 +18,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from trends.config import SourceConfig
-from trends.models import FeedItem
 from trends.collect.normalize import clean_text, identify_entries, safe_link
 from trends.collect.sources.base import Parsed
 from trends.collect.sources.rss import entry_to_item, read_feed
+from trends.config import SourceConfig
+from trends.models import FeedItem
 
 _EDITIONS = {
     "id": {"hl": "id", "gl": "ID", "ceid": "ID:id"},

@@ -17,11 +17,11 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
+from trends.collect.normalize import clean_text, item_key, safe_link
+from trends.collect.sources.base import Parsed
 from trends.config import SourceConfig
 from trends.errors import PermanentFetchError
 from trends.models import FeedItem
-from trends.collect.normalize import clean_text, item_key, safe_link
-from trends.collect.sources.base import Parsed
 
 _TRAFFIC = re.compile(r"([\d.,]+)\s*([KkMm]|rb|ribu|jt|juta)?\+?")
 _MULTIPLIERS = {"k": 1e3, "rb": 1e3, "ribu": 1e3, "m": 1e6, "jt": 1e6, "juta": 1e6}

@@ -15,11 +15,11 @@ import re
 from datetime import datetime
 from typing import Any
 
-from trends.config import SourceConfig
-from trends.models import FeedItem
 from trends.collect.normalize import clean_text, identify_entries, safe_link
 from trends.collect.sources.base import Parsed
 from trends.collect.sources.rss import entry_to_item, read_feed
+from trends.config import SourceConfig
+from trends.models import FeedItem
 
 _POINTS = re.compile(r"\bPoints:\s*(\d+)", re.I)
 _COMMENTS = re.compile(r"#\s*Comments:\s*(\d+)", re.I)

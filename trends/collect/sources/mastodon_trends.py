@@ -17,12 +17,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from trends.config import SourceConfig
-from trends.errors import PermanentFetchError
-from trends.models import FeedItem
 from trends.collect.normalize import clean_text, item_key, safe_link
 from trends.collect.sources.base import Parsed
 from trends.collect.sources.jsonapi import daily_count_time, load_json, to_number, utc_day
+from trends.config import SourceConfig
+from trends.errors import PermanentFetchError
+from trends.models import FeedItem
 
 _WHAT = "a JSON array from /api/v1/trends/tags or /api/v1/trends/links"
 

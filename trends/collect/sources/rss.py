@@ -13,9 +13,6 @@ from typing import Any
 
 import feedparser
 
-from trends.config import SourceConfig
-from trends.errors import PermanentFetchError
-from trends.models import FeedItem
 from trends.collect.normalize import (
     canonical_url,
     clean_text,
@@ -27,6 +24,9 @@ from trends.collect.normalize import (
 from trends.collect.sources import feedxml
 from trends.collect.sources.base import Parsed
 from trends.collect.sources.jsonfeed import looks_like_json_feed, parse_json_feed
+from trends.config import SourceConfig
+from trends.errors import PermanentFetchError
+from trends.models import FeedItem
 
 # Sanitizing and resolving relative URIs costs ~40% of feedparser's time; we strip all markup
 # ourselves and keep only absolute http(s) links, so neither is needed.

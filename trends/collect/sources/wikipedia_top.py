@@ -19,12 +19,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from trends.config import SourceConfig
-from trends.errors import PermanentFetchError
-from trends.models import FeedItem
 from trends.collect.normalize import item_key
 from trends.collect.sources.base import Parsed
 from trends.collect.sources.jsonapi import daily_count_time, load_json, to_number
+from trends.config import SourceConfig
+from trends.errors import PermanentFetchError
+from trends.models import FeedItem
 
 _DATE_SUFFIX = re.compile(r"/\d{4}/\d{2}/(\d{2}|all-days)/?$")
 _WHAT = "the JSON of /metrics/pageviews/top/{project}/{access}/YYYY/MM/DD"

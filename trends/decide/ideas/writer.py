@@ -16,8 +16,8 @@ from importlib import resources
 
 from trends.config import ClientConfig
 from trends.decide.ideas.llm import LLMWriter, WriteRequest
-from trends.models import Idea, ScoredTopic
 from trends.decide.safety import Sensitivity, warning_text
+from trends.models import Idea, ScoredTopic
 
 __all__ = ["ANGLES", "PLATFORMS", "MAX_HASHTAGS", "write_ideas", "label_hashtag", "urgency",
            "writer_note"]
@@ -142,7 +142,7 @@ def write_ideas(client: ClientConfig, topics: list[ScoredTopic], local_date: dat
                 hashtags=list(tags),
                 urgency=urgency(topic.state, lang, topic.posting_window),
                 why=topic.reason,
-                stories=list(topic.stories[:3]),
+                articles=list(topic.articles[:3]),
                 warning=warning,
                 writer=written,
             ))
@@ -159,7 +159,7 @@ def _warning(topic: ScoredTopic, lang: str) -> str:
 
 def _request(client: ClientConfig, topic: ScoredTopic, angle: str, platform: str, lang: str,
              tags: list[str], warning: str) -> WriteRequest:
-    return WriteRequest(topic=topic.label, headlines=[s.title for s in topic.stories[:5]],
+    return WriteRequest(topic=topic.label, headlines=[s.title for s in topic.articles[:5]],
                         brand=client.name, keywords=list(client.keywords), tone=client.tone,
                         angle=angle, platform=platform, language=lang, hashtags=tags,
                         warning=warning)
@@ -248,7 +248,7 @@ def _angle(tone: str, rank: int, rotation: int, seed: tuple[str, str, str]) -> s
 
 
 def _platform(angle: str, topic: ScoredTopic, seed: tuple[str, str, str]) -> str:
-    words = {w.lower() for text in [topic.label, *(s.title for s in topic.stories[:5])]
+    words = {w.lower() for text in [topic.label, *(s.title for s in topic.articles[:5])]
              for w in _WORD.findall(text)}
     scores: dict[str, float] = {}
     for p in PLATFORMS:

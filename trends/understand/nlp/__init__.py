@@ -11,7 +11,13 @@ from trends.understand.nlp.stopwords import (
     is_boilerplate_phrase,
     is_stopword,
 )
-from trends.understand.nlp.tokenize import Token, mention_name, split_hashtag, tokenize, tokenize_clauses
+from trends.understand.nlp.tokenize import (
+    Token,
+    mention_name,
+    split_hashtag,
+    tokenize,
+    tokenize_clauses,
+)
 
 __all__ = [
     "BOILERPLATE",

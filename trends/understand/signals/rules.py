@@ -23,38 +23,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 
 from trends.config.settings import SignalSettings
+from trends.models import TopicSignal
 
 __all__ = ["MIN_HISTORY", "POSTING_WINDOW", "STATES", "Burst", "SignalSettings", "TopicSignal",
            "detect_bursts", "posting_window", "trend_state"]
 
 STATES = ("new", "rising", "peaking", "fading")
 MIN_HISTORY = 3     # buckets before a bucket for the spike test to judge it (Huginn wants 4+)
-
-
-@dataclass(slots=True)
-class TopicSignal:
-    key: str
-    label: str
-    kind: str
-    mentions: int
-    baseline: float
-    velocity: float
-    breadth: int
-    volume: float
-    freshness: float
-    first_seen_at: datetime
-    state: str
-    trend: float = 0.0
-    platforms: int = 1                   # distinct source kinds in the recent window
-    spike: bool = False                  # the recent window passes the spike test
-    zscore: float = 0.0                  # (recent - mean) / sd of the buckets before it
-    peak_at: datetime | None = None      # end of the bucket of the last peak, if any
-    posting_window: str = ""             # "rising: post today", "peaked yesterday: skip"
-    series: list[int] = field(default_factory=list)   # counts per bucket, oldest first
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,41 +18,25 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from trends.models import TopicSignal, window_stats_schema
 from trends.understand.signals.rules import (
     MIN_HISTORY,
     STATES,
     SignalSettings,
-    TopicSignal,
     posting_window,
 )
 
-__all__ = ["WINDOW_STATS", "Signals", "compute_signals", "window_stats_table"]
-
-
-# The window statistics of every candidate topic, one row each: what `window_stats` returns and
-# `compute_signals` reads. `platforms` may be null (counted as 1) and `series` empty (no spike
-# test: the velocity alone decides the state).
-WINDOW_STATS = pa.schema([
-    ("key", pa.string()), ("label", pa.string()), ("kind", pa.string()),
-    ("recent", pa.int32()),             # items in the recent window
-    ("last_half", pa.int32()),          # ... in its newer half
-    ("first_half", pa.int32()),         # ... in its older half
-    ("baseline_total", pa.int32()),     # items in the buckets before it
-    ("breadth", pa.int32()),            # distinct sources in the recent window
-    ("platforms", pa.int32()),          # distinct source kinds in the recent window
-    ("volume", pa.float64()),           # platform volume of its recent items
-    ("first_seen_at", pa.timestamp("us", tz="UTC")),
-    ("series", pa.list_(pa.int32())),   # items per bucket, oldest first, last = recent window
-])
+__all__ = ["Signals", "compute_signals", "window_stats_table"]
 
 
 def window_stats_table(rows: Iterable[Mapping[str, object]]) -> pa.Table:
     """The window statistics table from one mapping per topic (hand-made curves, tests), with
-    WINDOW_STATS' fields as keys; `platforms` and `series` may be left out."""
+    `window_stats_schema()`'s fields as keys; `platforms` and `series` may be left out."""
     rows = list(rows)
-    columns = {f.name: [r.get(f.name) for r in rows] for f in WINDOW_STATS}
+    schema = window_stats_schema()
+    columns = {f.name: [r.get(f.name) for r in rows] for f in schema}
     columns["series"] = [v or [] for v in columns["series"]]
-    return pa.table(columns, schema=WINDOW_STATS)
+    return pa.table(columns, schema=schema)
 
 
 _NEW, _RISING, _PEAKING, _FADING = range(len(STATES))      # states as codes: STATES[code]
@@ -112,7 +96,7 @@ class Signals:
 
 def compute_signals(stats: pa.Table, as_of: datetime,
                     settings: SignalSettings = SignalSettings()) -> Signals:
-    """Turn window statistics (WINDOW_STATS) into signals, with `trend` normalized to 0..1
+    """Turn window statistics (`window_stats_schema()`) into signals, with `trend` normalized to 0..1
     across the topics: the rules of detect_bursts, trend_state and posting_window, applied to
     every topic at once."""
     n = stats.num_rows
