@@ -109,8 +109,8 @@ def test_crash_after_slack_accepted_is_not_resent(tmp_path: Path, slack: SlackSe
     add_ideas(con, config)
 
     class CrashAfterPost(SlackSender):
-        def post_digest(self, *args: Any, **kw: Any) -> str:
-            super().post_digest(*args, **kw)
+        def post_thread(self, *args: Any, **kw: Any) -> str:
+            super().post_thread(*args, **kw)
             raise Crash()                       # Slack has it; the outbox never hears back
 
     with pytest.raises(Crash):
@@ -181,10 +181,10 @@ def test_exactly_once_under_random_failures_and_crashes(tmp_path: Path, slack: S
         point = rng.choice(crash_points)
 
         class Flaky(SlackSender):
-            def post_digest(self, *args: Any, **kw: Any) -> str:
+            def post_thread(self, *args: Any, **kw: Any) -> str:
                 if point == "before_post" and rng.random() < 0.5:
                     raise Crash()
-                ts = super().post_digest(*args, **kw)
+                ts = super().post_thread(*args, **kw)
                 if point == "after_post" and rng.random() < 0.5:
                     raise Crash()
                 return ts

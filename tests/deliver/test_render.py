@@ -5,16 +5,8 @@ import re
 from datetime import date
 from typing import Any
 
-from trends.deliver.render import (
-    MAX_BLOCKS,
-    MAX_HEADER_TEXT,
-    MAX_SECTION_TEXT,
-    escape,
-    fallback_text,
-    render_blocks,
-    render_markdown,
-    render_text,
-)
+from trends.deliver.blocks import MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT, escape
+from trends.deliver.render import fallback_text, render_blocks, render_markdown, render_text
 from trends.models import Article, Digest, Idea
 
 DAY = date(2026, 11, 22)

@@ -52,11 +52,11 @@ def test_post_returns_ts_and_turns_unfurls_off(slack: SlackServer) -> None:
     assert float(s.post(CHANNEL, BLOCKS, "lagi")) > float(ts)
 
 
-def test_post_digest_threads_the_rest(slack: SlackServer) -> None:
+def test_post_thread_threads_the_rest(slack: SlackServer) -> None:
     d = big_digest(40)
     messages = render_blocks(d)
     assert len(messages) >= 3
-    parent = sender(slack).post_digest(CHANNEL, messages, fallback_text(d))
+    parent = sender(slack).post_thread(CHANNEL, messages, fallback_text(d))
     posted = slack.messages
     assert len(posted) == len(messages)
     assert posted[0]["ts"] == parent and posted[0]["thread_ts"] is None
@@ -111,7 +111,7 @@ def test_unreachable_slack_is_a_delivery_error() -> None:
 def test_failed_reply_reports_the_posted_parent(slack: SlackServer) -> None:
     too_big = [{"type": "divider"}] * 51
     with pytest.raises(PartialDeliveryError, match="invalid_blocks") as info:
-        sender(slack).post_digest(CHANNEL, [BLOCKS, too_big], "halo")
+        sender(slack).post_thread(CHANNEL, [BLOCKS, too_big], "halo")
     assert info.value.ts == slack.messages[0]["ts"] and info.value.posted == 1
 
 
@@ -234,7 +234,7 @@ def test_lost_answer_on_a_thread_reply_is_not_posted_twice(slack: SlackServer) -
     s = sender(slack)
     parent = s.post(CHANNEL, BLOCKS, "halo", metadata=META)
     slack.lose_answer_next("chat.postMessage")
-    s.post_digest(CHANNEL, [BLOCKS, BLOCKS, BLOCKS], "halo", META, parent_ts=parent)
+    s.post_thread(CHANNEL, [BLOCKS, BLOCKS, BLOCKS], "halo", META, parent_ts=parent)
     replies = [m for m in slack.messages if m["thread_ts"] == parent]
     assert [m["metadata"]["event_payload"]["part"] for m in replies] == [2, 3]
     assert "conversations.replies" in [m for m, _ in slack.calls]

@@ -17,18 +17,11 @@ from typing import Any
 
 import duckdb
 
-from trends.collect.normalize import slack_time, utcnow
+from trends.collect.normalize import utcnow
 from trends.config import ClientConfig, Config, Env
-from trends.deliver.render import (
-    MAX_HEADER_TEXT,
-    _clean,
-    _clip,
-    _context,
-    _section,
-    _story_link,
-    escape,
-)
-from trends.errors import DeliveryError
+from trends.deliver.blocks import article_link, clean, clip, context, escape, header, section
+from trends.deliver.outbox import Entry, deliver
+from trends.deliver.slack import Sender
 from trends.models import Article
 from warehouse import deliver as sql
 from warehouse import understand as topics_sql
@@ -36,7 +29,6 @@ from warehouse import understand as topics_sql
 __all__ = ["ALERT_EVENT", "AlertReport", "run_alerts", "render_alert", "alert_text"]
 
 ALERT_EVENT = "trends_alert"
-LOOKUP_MARGIN = timedelta(minutes=10)
 
 
 @dataclass(slots=True)
@@ -60,31 +52,29 @@ class AlertReport:
 def render_alert(client: ClientConfig, topic: dict[str, Any],
                  articles: list[Article]) -> list[dict[str, Any]]:
     """Block Kit for one alert; every piece of feed text escaped, within Slack's limits."""
-    label = escape(_clean(str(topic["label"])))
-    head = _clip(f"Spiking now: {label}", MAX_HEADER_TEXT)
+    label = escape(clean(str(topic["label"])))
     velocity = float(topic["velocity"])
-    lines = [f"*{label}* is {escape(_clean(str(topic['state'])))}: "
+    lines = [f"*{label}* is {escape(clean(str(topic['state'])))}: "
              f"{int(topic['mentions'])} mentions in 24 h from {int(topic['breadth'])} sources, "
              f"{velocity:.1f}× its usual rate.",
-             f"Why {escape(_clean(client.name))}: {escape(_clean(str(topic['reason'])))}"]
+             f"Why {escape(clean(client.name))}: {escape(clean(str(topic['reason'])))}"]
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "emoji": True, "text": head}},
-        _section("\n".join(lines))]
+        header(f"Spiking now: {topic['label']}"), section("\n".join(lines))]
     if articles:
-        blocks.append(_context("Sources: " + " · ".join(_story_link(s) for s in articles[:3])))
-    blocks.append(_context("React :+1: useful · :-1: not for us · :white_check_mark: we posted "
+        blocks.append(context("Sources: " + " · ".join(article_link(s) for s in articles[:3])))
+    blocks.append(context("React :+1: useful · :-1: not for us · :white_check_mark: we posted "
                            "about it. trends learns from it."))
     return blocks
 
 
 def alert_text(client: ClientConfig, topic: dict[str, Any]) -> str:
     """The plain fallback text (notifications), escaped."""
-    return _clip(escape(_clean(f"{client.name}: {topic['label']} is spiking "
+    return clip(escape(clean(f"{client.name}: {topic['label']} is spiking "
                                f"({float(topic['velocity']):.1f}× its usual rate)")), 300)
 
 
 def run_alerts(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
-               now: datetime | None = None, sender: Any | None = None,
+               now: datetime | None = None, sender: Sender | None = None,
                out: Callable[[str], None] = print) -> AlertReport:
     """Queue and send the alerts of the latest scoring run; retry the ones still owed."""
     now = now or utcnow()
@@ -96,7 +86,7 @@ def run_alerts(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
         sender = SlackSender(env.slack_token, env.slack_base_url)
     if sender is not None:
         for row in sql.unsent_alerts(con):      # failed or interrupted earlier: owed first
-            _deliver(con, row, sender, now, report)
+            _deliver(con, row, sender, report)
     if not settings.enabled:
         return report
     for client in config.clients:
@@ -105,7 +95,7 @@ def run_alerts(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
                 out(f"[alert] {client.channel}: {row.text}")
                 report.printed.append(f"{client.id}/{row.topic_key}")
             else:
-                _deliver(con, row, sender, now, report)
+                _deliver(con, row, sender, report)
     return report
 
 
@@ -145,26 +135,29 @@ def _stories(con: duckdb.DuckDBPyConnection, key: str, as_of: datetime) -> list[
     return [Article(title=r[2], url=r[4], source=r[5], published_at=r[6]) for r in rows]
 
 
-def _deliver(con: duckdb.DuckDBPyConnection, row: sql.AlertRow, sender: Any, now: datetime,
+class _AlertLedger:
+    """One alert's outbox row, as the state machine's ledger."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, alert_id: str) -> None:
+        self.con, self.alert_id = con, alert_id
+
+    def attempt(self, at: datetime) -> None:
+        sql.mark_alert_attempt(self.con, self.alert_id, at)
+
+    def sent(self, ts: str, at: datetime) -> None:
+        sql.mark_alert_sent(self.con, self.alert_id, ts, at)
+
+    def failed(self, error: str) -> None:
+        sql.mark_alert_failed(self.con, self.alert_id, error)
+
+
+def _deliver(con: duckdb.DuckDBPyConnection, row: sql.AlertRow, sender: Sender,
              report: AlertReport) -> None:
-    name = f"{row.client_id}/{row.topic_key}"
-    try:
-        if row.attempted_at is not None:
-            found = sender.find_posted(row.channel, ALERT_EVENT, row.id,
-                                       oldest=(row.attempted_at - LOOKUP_MARGIN).timestamp())
-            if found is not None:
-                sql.mark_alert_sent(con, row.id, str(found["ts"]), slack_time(str(found["ts"])))
-                report.recovered.append(name)
-                return
-        # Wall-clock time, not the run's `now`: the lookup compares it with Slack's ts.
-        sql.mark_alert_attempt(con, row.id, utcnow())
-        ts = sender.post(row.channel, row.blocks, row.text, metadata={
-            "event_type": ALERT_EVENT,
-            "event_payload": {"id": row.id, "client": row.client_id, "topic": row.topic_key,
-                              "day": row.local_date.isoformat()}})
-    except DeliveryError as exc:
-        sql.mark_alert_failed(con, row.id, str(exc))
-        report.failed.append(name)
-        return
-    sql.mark_alert_sent(con, row.id, ts, utcnow())     # when Slack took it, not the run's start
-    report.sent.append(name)
+    """Deliver one alert once (trends/deliver/outbox.py)."""
+    entry = Entry(channel=row.channel, event_type=ALERT_EVENT, id=row.id, messages=[row.blocks],
+                  text=row.text, payload={"client": row.client_id, "topic": row.topic_key,
+                                          "day": row.local_date.isoformat()},
+                  attempted_at=row.attempted_at)
+    done = deliver(entry, sender, _AlertLedger(con, row.id))
+    getattr(report, "sent" if done.outcome == "partial" else done.outcome).append(
+        f"{row.client_id}/{row.topic_key}")

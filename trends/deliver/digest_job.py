@@ -23,11 +23,13 @@ from typing import Any
 
 import duckdb
 
-from trends.collect.normalize import slack_time, utcnow
+from trends.collect.normalize import utcnow
 from trends.config import ClientConfig, Config, Env
 from trends.deliver.charts import COLOR_NAMES, sparkline_png
+from trends.deliver.outbox import Entry, deliver
 from trends.deliver.render import fallback_text, render_blocks, render_markdown, render_text
-from trends.errors import DeliveryError, PartialDeliveryError
+from trends.deliver.slack import Sender
+from trends.errors import DeliveryError
 from trends.models import Article, Digest, Idea
 from warehouse import collect as ingest_sql
 from warehouse import decide as decide_sql
@@ -38,9 +40,6 @@ CHART_DAYS = 7
 CHART_TOPICS = 3
 # A chart owed to a digest (lost in a crash, or failed) is sent this many days later at most.
 CHART_OWED_DAYS = 2
-# How far before an attempt's recorded start the history lookup reaches back (clock skew
-# between this machine and Slack).
-LOOKUP_MARGIN = timedelta(minutes=10)
 # Clients delivered at once (each in its own channel). Slack's per-workspace limits for
 # chat.postMessage allow a few messages a second; 429s are retried after Retry-After.
 DELIVERY_WORKERS = 6
@@ -110,7 +109,7 @@ def render(d: Digest, fmt: str) -> str:
 def run_digests(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
                 client_id: str | None = None, day: date | None = None, dry_run: bool = False,
                 fmt: str = "text", now: datetime | None = None,
-                out: Callable[[str], None] = print, sender: Any | None = None,
+                out: Callable[[str], None] = print, sender: Sender | None = None,
                 only_due: bool = False, charts: bool = True) -> DigestReport:
     """Send (or print) the digest of each client, or of one client.
 
@@ -146,14 +145,14 @@ def run_digests(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
         messages = render_blocks(digest)
         if sender is None:
             out(render(digest, fmt))
-            outbox.put_digest(con, client.id, the_day, client.channel, fallback_text(digest), messages,
-                       "printed", now)
+            outbox.put_digest(con, client.id, the_day, client.channel, fallback_text(digest),
+                              messages, "printed", now)
             report.printed.append(name)
             continue
-        outbox.put_digest(con, client.id, the_day, client.channel, fallback_text(digest), messages,
-                   "pending", now, chart=charts and hasattr(sender, "upload_png"))
+        outbox.put_digest(con, client.id, the_day, client.channel, fallback_text(digest),
+                          messages, "pending", now, chart=charts)
         jobs.append((client, the_day, digest))
-    if jobs:
+    if jobs and sender is not None:
         _deliver_all(con, jobs, sender, now, report, charts)
         _upload_owed_charts(con, [c for c, _, _ in jobs], sender, now, report)
     for names in (report.sent, report.failed, report.recovered, report.charts, report.notes):
@@ -162,7 +161,7 @@ def run_digests(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
 
 
 def _deliver_all(con: duckdb.DuckDBPyConnection,
-                 jobs: list[tuple[ClientConfig, date, Digest | None]], sender: Any,
+                 jobs: list[tuple[ClientConfig, date, Digest | None]], sender: Sender,
                  now: datetime, report: DigestReport, charts: bool) -> None:
     """Deliver each client's owed and new digests, channels in parallel.
 
@@ -187,12 +186,10 @@ def _deliver_all(con: duckdb.DuckDBPyConnection,
 
 
 def _upload_owed_charts(con: duckdb.DuckDBPyConnection, clients: list[ClientConfig],
-                        sender: Any, now: datetime,
+                        sender: Sender, now: datetime,
                         report: DigestReport) -> None:
     """Upload every chart still owed to a digest sent in the last CHART_OWED_DAYS days: the
     ones just sent, and any lost when a process died between its digest and its chart."""
-    if not hasattr(sender, "upload_png"):
-        return
     by_id = {c.id: c for c in clients}
     since = min(c.local_day(now) for c in clients) - timedelta(days=CHART_OWED_DAYS)
     owed = [(by_id[cid], day) for cid, day in outbox.owed_charts(con, since) if cid in by_id]
@@ -225,7 +222,7 @@ def _in_parallel(fn: Callable[..., None], jobs: list[Any]) -> None:
 
 
 def resend_owed(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
-                now: datetime | None = None, sender: Any | None = None) -> DigestReport:
+                now: datetime | None = None, sender: Sender | None = None) -> DigestReport:
     """Send the digests still owed to Slack (failed, or interrupted mid-attempt) now, instead
     of at the client's next scheduled digest: each ingest cycle calls it."""
     now = now or utcnow()
@@ -245,74 +242,42 @@ def resend_owed(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
     return report
 
 
-def _metadata(client: ClientConfig, day: date, messages: list[list[dict[str, Any]]],
-              con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    topics = list(dict.fromkeys(str(r["topic_key"])
-                                for r in decide_sql.load_ideas(con, client.id, day)))
-    return {"event_type": DIGEST_EVENT,
-            "event_payload": {"id": digest_id(client.id, day), "client": client.id,
-                              "day": day.isoformat(), "topics": topics[:20]}}
+class _DigestLedger:
+    """The outbox row of one client and day, as the state machine's ledger."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, client_id: str, day: date) -> None:
+        self.con, self.client_id, self.day = con, client_id, day
+
+    def attempt(self, at: datetime) -> None:
+        outbox.mark_digest_attempt(self.con, self.client_id, self.day, at)
+
+    def sent(self, ts: str, at: datetime) -> None:
+        outbox.mark_digest_sent(self.con, self.client_id, self.day, ts, at)
+
+    def failed(self, error: str) -> None:
+        outbox.mark_digest_failed(self.con, self.client_id, self.day, error)
 
 
-def _send(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date, sender: Any,
+def _send(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date, sender: Sender,
           now: datetime, report: DigestReport) -> bool:
-    """Deliver the outbox row of (client, day) once; True when it was posted by this call."""
+    """Deliver the outbox row of (client, day) once (trends/deliver/outbox.py); True when this
+    call posted it whole."""
     row = outbox.digest(con, client.id, day)
     assert row is not None
     name = f"{client.id}/{day}"
-    parent: str | None = None
-    replies_done = 0
-    if row.attempted_at is not None:
-        # An earlier attempt started and never finished its bookkeeping: it may be in Slack.
-        try:
-            found = sender.find_posted(row.channel, DIGEST_EVENT, digest_id(client.id, day),
-                                       oldest=(row.attempted_at - LOOKUP_MARGIN).timestamp())
-        except DeliveryError as exc:
-            # Posting blind could show the day twice: leave it for the next run.
-            outbox.mark_digest_failed(con, client.id, day, f"lookup before resend failed: {exc}")
-            report.failed.append(name)
-            return False
-        if found is not None:
-            parent = str(found["ts"])
-            replies_done = 0
-            if len(row.messages) > 1:
-                # Count our own parts (by metadata), not reply_count: people reply in threads.
-                prefix = digest_id(client.id, day) + "#"
-                try:
-                    replies_done = sum(
-                        1 for m in sender.replies(row.channel, parent)
-                        if str(((m.get("metadata") or {}).get("event_payload") or {})
-                               .get("id", "")).startswith(prefix))
-                except DeliveryError:
-                    # Unknown which replies are there: better a short thread than a doubled one.
-                    replies_done = len(row.messages) - 1
-            if replies_done >= len(row.messages) - 1:
-                outbox.mark_digest_sent(con, client.id, day, parent, slack_time(parent))
-                report.recovered.append(name)
-                return False
-    # Wall-clock time, not the run's `now`: the lookup compares it with Slack's ts.
-    outbox.mark_digest_attempt(con, client.id, day, utcnow())
-    try:
-        ts = sender.post_digest(row.channel, row.messages, row.text,
-                                _metadata(client, day, row.messages, con),
-                                parent_ts=parent, replies_done=replies_done)
-    except PartialDeliveryError as exc:
-        # The parent message is in the channel: posting again would show the day twice.
-        outbox.mark_digest_sent(con, client.id, day, exc.ts, utcnow())
+    topics = list(dict.fromkeys(str(r["topic_key"])
+                                for r in decide_sql.load_ideas(con, client.id, day)))
+    entry = Entry(channel=row.channel, event_type=DIGEST_EVENT, id=digest_id(client.id, day),
+                  messages=row.messages, text=row.text,
+                  payload={"client": client.id, "day": day.isoformat(), "topics": topics[:20]},
+                  attempted_at=row.attempted_at)
+    done = deliver(entry, sender, _DigestLedger(con, client.id, day))
+    if done.outcome == "partial":
         report.sent.append(name)
-        report.failed.append(f"{name} (thread replies: {exc})")
-        return False
-    except DeliveryError as exc:
-        outbox.mark_digest_failed(con, client.id, day, str(exc))
-        report.failed.append(name)
-        return False
-    # When Slack took it (after attempted_at), not when the run started.
-    outbox.mark_digest_sent(con, client.id, day, ts, utcnow())
-    if parent is not None:
-        report.recovered.append(name)
-        return False
-    report.sent.append(name)
-    return True
+        report.failed.append(f"{name} (thread replies: {done.error})")
+    else:
+        getattr(report, done.outcome).append(name)
+    return done.outcome == "sent"
 
 
 def chart_series(con: duckdb.DuckDBPyConnection, client: ClientConfig, d: Digest,
@@ -325,7 +290,7 @@ def chart_series(con: duckdb.DuckDBPyConnection, client: ClientConfig, d: Digest
 
 
 def _upload_chart(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date,
-                  now: datetime, sender: Any, report: DigestReport) -> None:
+                  now: datetime, sender: Sender, report: DigestReport) -> None:
     """Upload the chart a sent digest owes, once: after its digest (a crash in between loses
     no digest and, through the outbox's chart state, no chart either), and only after looking
     in the thread when an earlier upload may have reached Slack."""
@@ -362,7 +327,7 @@ def _upload_chart(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: dat
 
 
 def _retry_earlier(con: duckdb.DuckDBPyConnection, client: ClientConfig, today: date,
-                   sender: Any, now: datetime, report: DigestReport) -> None:
+                   sender: Sender, now: datetime, report: DigestReport) -> None:
     for cid, day in outbox.unsent_digests(con):
         if cid == client.id and day != today:
             _send(con, client, day, sender, now, report)

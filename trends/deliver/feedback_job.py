@@ -22,6 +22,7 @@ import duckdb
 
 from trends.collect.normalize import utcnow
 from trends.config import Config
+from trends.deliver.slack import Sender
 from trends.errors import DeliveryError
 from warehouse import deliver as sql
 
@@ -47,7 +48,7 @@ class FeedbackReport:
         return text + (f", {len(self.failed)} unreadable" if self.failed else "")
 
 
-def collect(con: duckdb.DuckDBPyConnection, config: Config, sender: Any, *,
+def collect(con: duckdb.DuckDBPyConnection, config: Config, sender: Sender, *,
             now: datetime | None = None, days: int = READ_DAYS) -> FeedbackReport:
     """Read the reactions on the digests and alerts of the last `days` days (reactions.get)
     into `feedback`, replacing what was read before."""

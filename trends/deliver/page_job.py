@@ -15,9 +15,10 @@ import duckdb
 
 from trends.collect.normalize import safe_link, utcnow
 from trends.config import ClientConfig, Config
+from trends.deliver.blocks import format_date
 from trends.deliver.charts import COLORS, sparkline_svg
 from trends.deliver.digest_job import build_digest
-from trends.deliver.render import _topics, format_date
+from trends.deliver.render import topics_of
 from warehouse import deliver as sql
 
 __all__ = ["write_reports", "render_page", "TOP_TOPICS", "CHART_DAYS"]
@@ -109,7 +110,7 @@ def render_page(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date,
         + "".join(rows) + "</tbody></table>") if rows else \
         '<p class="empty">No scored topic for this client yet: run <code>trends score</code>.</p>'
     ideas = []
-    for n, topic in enumerate(_topics(digest), start=1):
+    for n, topic in enumerate(topics_of(digest), start=1):
         parts = [f"<h3>{n}. {escape(topic.label)} <small class=\"why\">"
                  f"{escape(' / '.join(topic.urgencies))}</small></h3>"]
         if topic.why:

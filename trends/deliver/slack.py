@@ -16,7 +16,7 @@ import random
 import re
 import threading
 import time
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -33,7 +33,7 @@ from slack_sdk.http_retry.state import RetryState
 
 from trends.errors import DeliveryError, PartialDeliveryError
 
-__all__ = ["DEFAULT_BASE_URL", "SlackSender"]
+__all__ = ["DEFAULT_BASE_URL", "Sender", "SlackSender"]
 
 DEFAULT_BASE_URL = "https://slack.com/api/"
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{6,}")
@@ -64,6 +64,25 @@ class _RateLimitHandler(RateLimitErrorRetryHandler):
             seconds = 1.0
         time.sleep(max(0.0, seconds) * (1.0 + 0.1 * random.random()))
         state.increment_current_attempt()
+
+
+class Sender(Protocol):
+    """What delivery needs of Slack. `SlackSender` is the real one; tests where a server adds
+    nothing give a fake (tests/fake_sender.py)."""
+
+    def post_thread(self, channel: str, messages: list[list[dict[str, Any]]], text: str,
+                    metadata: dict[str, Any] | None = None, *, parent_ts: str | None = None,
+                    replies_done: int = 0) -> str: ...
+
+    def find_posted(self, channel: str, event_type: str, payload_id: str,
+                    oldest: float | None = None) -> dict[str, Any] | None: ...
+
+    def replies(self, channel: str, thread_ts: str) -> list[dict[str, Any]]: ...
+
+    def reactions(self, channel: str, ts: str) -> list[dict[str, Any]]: ...
+
+    def upload_png(self, channel: str, data: bytes, filename: str, title: str, alt_text: str,
+                   thread_ts: str | None = None) -> str | None: ...
 
 
 class SlackSender:
@@ -146,7 +165,7 @@ class SlackSender:
             self.channel_ids[channel] = channel_id
         return ts
 
-    def post_digest(self, channel: str, messages: list[list[dict[str, Any]]], text: str,
+    def post_thread(self, channel: str, messages: list[list[dict[str, Any]]], text: str,
                     metadata: dict[str, Any] | None = None, *, parent_ts: str | None = None,
                     replies_done: int = 0) -> str:
         """Post the first message, then the others as replies in its thread; returns the parent ts.
