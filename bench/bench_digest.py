@@ -76,7 +76,7 @@ def main() -> int:
     con.close()
     print(f"clients {args.clients}, topics {args.topics} x 2 languages, charts "
           f"{'off' if args.no_charts else 'on'}, chaos {args.chaos:g}")
-    print(report.summary() + f"; charts uploaded {len(report.charts)}")
+    print(report.text() + f"; charts uploaded {len(report.charts)}")
     print("slack calls: " + ", ".join(f"{k} {v}" for k, v in sorted(calls.items())))
     print(f"messages {len(slack.messages)} (digests {len(parents)}, "
           f"thread replies {len(slack.messages) - len(parents)}, "

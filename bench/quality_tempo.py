@@ -147,7 +147,7 @@ def main() -> int:
         t0 = time.perf_counter()
         for name, section in SECTIONS.items():
             started = time.perf_counter()
-            summary = replay(con, cfg, TEMPO / section, name).summary()
+            summary = replay(con, cfg, TEMPO / section, name).text()
             print(f"{summary} [{time.perf_counter() - started:.1f} s; target < 10 s]")
         t1 = time.perf_counter()
         extracted = extract_pending(con)

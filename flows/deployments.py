@@ -13,7 +13,6 @@ deployment also allows one run at a time, so a slow ingest never piles up behind
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -24,7 +23,7 @@ from prefect.schedules import Cron, Interval, Schedule
 from prefect.types.entrypoint import EntrypointType
 
 from flows import pipeline
-from trends.config import Config
+from trends.config import Config, Env
 from trends.config.schedule import digest_cron, ingest_interval
 
 INGEST_DEPLOYMENT = "ingest"
@@ -47,7 +46,7 @@ def specs(config: Config, *, interval_seconds: float | None = None) -> list[Spec
     config_path = str(config.file.resolve())
     every = interval_seconds or ingest_interval(config).total_seconds()
     ingest_flow: Flow[Any, Any] = pipeline.cycle
-    if os.environ.get("TRENDS_DASK_ADDRESS"):
+    if Env.from_environ().dask_address:
         from flows.fanout import cycle_on_dask
 
         ingest_flow = cycle_on_dask

@@ -13,7 +13,6 @@ tcp://dask-scheduler:8786; `local_dask_runner` starts a throwaway local cluster)
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import datetime
 from typing import Any
@@ -23,12 +22,10 @@ from prefect.cache_policies import NONE
 
 from flows.pipeline import collect_feedback, score_topics, send_alerts
 from trends.collect import http
-from trends.collect.ingest_job import IngestReport, due_sources, fetch_source, store_results
-from trends.collect.normalize import utcnow
-from trends.config import SourceConfig, load_config
+from trends.collect.ingest_job import IngestSummary, fetch_source, plan, store_results
+from trends.config import Env, SourceConfig, load_config
 from trends.models import FeedItem, FetchRecord, SourceState
 from trends.runs import WRITER_WAIT_S
-from warehouse import collect as ingest_sql
 from warehouse.writer import open_writer
 
 
@@ -45,23 +42,16 @@ def ingest_fanout(config_path: str | None = None, source: str | None = None,
                   force: bool = False) -> str:
     """Fetch the due sources (all with `force`, or just `source`) as parallel tasks."""
     config = load_config(config_path)
-    report = IngestReport(run_id=uuid.uuid4().hex[:12])
+    summary = IngestSummary(run_id=uuid.uuid4().hex[:12])
     with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
-        ingest_sql.sync_sources(con, config.sources)
-        states = ingest_sql.source_states(con)
-    if source is not None:
-        due = [config.source(source)]
-    elif force:
-        due = list(config.sources)
-    else:
-        due, report.skipped = due_sources(config.sources, states, utcnow())
+        due, states, summary.skipped = plan(con, config, only=source, force=force)
     if not due:
-        return report.summary()
+        return summary.text()
     futures = [fetch_one.submit(s, states.get(s.name)) for s in due]
     results = [f.result() for f in futures]
     with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
-        store_results(con, report, results)
-    return report.summary()
+        store_results(con, summary, results)
+    return summary.text()
 
 
 def dask_runner(address: str | None = None, **cluster_kwargs: Any) -> Any:
@@ -69,7 +59,7 @@ def dask_runner(address: str | None = None, **cluster_kwargs: Any) -> Any:
     a local cluster built from `cluster_kwargs` (e.g. n_workers=2, processes=False)."""
     from prefect_dask.task_runners import DaskTaskRunner
 
-    address = address or os.environ.get("TRENDS_DASK_ADDRESS")
+    address = address or Env.from_environ().dask_address
     if address:
         return DaskTaskRunner(address=address)
     return DaskTaskRunner(cluster_kwargs=cluster_kwargs or {"n_workers": 2, "processes": False})

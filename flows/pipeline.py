@@ -22,48 +22,47 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NONE
 
-from trends import runs as jobs
+from trends import runs
 from trends.config import Env, load_config
 from trends.lifetime import watch_parent_if_asked
 
 
 @task(cache_policy=NONE)
 def fetch_and_store(config_path: str | None, source: str | None, force: bool) -> str:
-    return jobs.ingest(load_config(config_path), source=source, force=force).summary()
+    return runs.ingest(load_config(config_path), source=source, force=force).text()
 
 
 @task(cache_policy=NONE)
 def score_topics(config_path: str | None, as_of: datetime | None) -> str:
-    return jobs.score(load_config(config_path), as_of=as_of).summary()
+    return runs.score(load_config(config_path), as_of=as_of).text()
 
 
 @task(cache_policy=NONE)
 def send_digests(config_path: str | None, client: str | None, day: date | None) -> str:
-    return jobs.digest(load_config(config_path), Env.from_environ(), client=client,
-                       day=day).summary()
+    return runs.digest(load_config(config_path), Env.from_environ(), client=client,
+                       day=day).text()
 
 
 @task(cache_policy=NONE)
 def collect_feedback(config_path: str | None) -> str:
     """Reactions on recent digests and alerts into `feedback`, before the next scoring."""
-    report = jobs.feedback(load_config(config_path), Env.from_environ())
-    return report.summary() if report else "feedback: no SLACK_BOT_TOKEN, nothing to read"
+    return runs.feedback(load_config(config_path), Env.from_environ()).text()
 
 
 @task(cache_policy=NONE)
 def send_alerts(config_path: str | None) -> str:
     # Printed alerts (no token) stay in the outbox as 'printed'; the flow only reports.
-    return jobs.alerts(load_config(config_path), Env.from_environ()).summary()
+    return runs.alerts(load_config(config_path), Env.from_environ()).text()
 
 
 @task(cache_policy=NONE)
 def send_owed_digests(config_path: str | None) -> str:
-    return jobs.owed_digests(load_config(config_path), Env.from_environ()).summary()
+    return runs.owed_digests(load_config(config_path), Env.from_environ()).text()
 
 
 @task(cache_policy=NONE)
 def send_due_digests(config_path: str | None) -> str:
-    return jobs.digest(load_config(config_path), Env.from_environ(), only_due=True).summary()
+    return runs.digest(load_config(config_path), Env.from_environ(), only_due=True).text()
 
 
 @flow(name="ingest")

@@ -8,22 +8,23 @@ an unreachable server is `None`, never an error: status then falls back to the w
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.request
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from trends.config import Env
+
 TIMEOUT_S = 2.0
 # `trends serve` writes the URL of the server it started here (under PREFECT_HOME).
 SERVE_INFO = "trends-serve.json"
 
 
-def api_url(prefect_home: Path) -> str | None:
+def api_url(env: Env, prefect_home: Path) -> str | None:
     """PREFECT_API_URL when set, else the server that `trends serve` started, if any."""
-    if os.environ.get("PREFECT_API_URL"):
-        return os.environ["PREFECT_API_URL"].rstrip("/")
+    if env.prefect_api_url:
+        return env.prefect_api_url.rstrip("/")
     try:
         info = json.loads((prefect_home / SERVE_INFO).read_text(encoding="utf-8"))
     except (OSError, ValueError):

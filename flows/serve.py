@@ -26,9 +26,8 @@ from pathlib import Path
 
 from flows import prefect_api
 from trends import lifetime
-from trends.config import Config
+from trends.config import Config, Env
 from trends.errors import ConfigError, TrendsError
-from trends.status_job import prefect_home
 
 SERVER_START_TIMEOUT_S = 90.0
 
@@ -109,8 +108,8 @@ def prefect_server(home: Path, port: int, *,
 def serve(config: Config, *, port: int = 4200, interval_seconds: float | None = None) -> int:
     """Serve the deployments of `config` until interrupted; returns the exit code."""
     check_sqlalchemy()
-    home = prefect_home(config)
-    external = os.environ.get("PREFECT_API_URL")
+    home = config.prefect_home
+    external = Env.from_environ().prefect_api_url
     if external:
         url = external.rstrip("/")
         if not _health(url):

@@ -163,7 +163,7 @@ def test_sigkill_mid_digest_then_next_run_sends_once(config: Config, after: bool
             from warehouse.writer import open_writer
             config = load_config({str(config.file)!r})
             with open_writer(config.warehouse) as con:
-                print(run_digests(con, config, Env.from_environ()).summary())
+                print(run_digests(con, config, Env.from_environ()).text())
         """, env)
         assert slack.arrived.wait(60), proc.stderr.read() if proc.stderr else ""
         kill(proc)

@@ -228,9 +228,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
         print(ingest(_config_arg(config), source=args.source, force=args.force))
         return EXIT_OK
-    from trends import runs as jobs
+    from trends import runs
 
-    print(jobs.ingest(config, source=args.source, force=args.force).summary())
+    print(runs.ingest(config, source=args.source, force=args.force).text())
     return EXIT_OK
 
 
@@ -243,7 +243,7 @@ def _replay(config: Config, args: argparse.Namespace) -> int:
     from warehouse.writer import open_writer
 
     with open_writer(config.warehouse, wait=120.0) as con:
-        print(replay(con, config, args.replay, args.source).summary())
+        print(replay(con, config, args.replay, args.source).text())
     return EXIT_OK
 
 
@@ -254,9 +254,9 @@ def cmd_score(args: argparse.Namespace) -> int:
 
         print(score(_config_arg(config), as_of=args.as_of))
         return EXIT_OK
-    from trends import runs as jobs
+    from trends import runs
 
-    print(jobs.score(config, as_of=args.as_of).summary())
+    print(runs.score(config, as_of=args.as_of).text())
     return EXIT_OK
 
 
@@ -279,9 +279,9 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
         print(digest(_config_arg(config), client=args.client, day=args.date))
         return EXIT_OK
-    from trends import runs as jobs
+    from trends import runs
 
-    print(jobs.digest(config, Env.from_environ(), client=args.client, day=args.date).summary())
+    print(runs.digest(config, Env.from_environ(), client=args.client, day=args.date).text())
     return EXIT_OK
 
 
@@ -294,11 +294,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         for stage, summary in run(_config_arg(config), force=args.force).items():
             print(f"{stage}: {summary}")
         return EXIT_OK
-    from trends import runs as jobs
+    from trends import runs
 
-    print(f"ingest: {jobs.ingest(config, force=args.force).summary()}")
-    print(f"score: {jobs.score(config).summary()}")
-    print(f"digest: {jobs.digest(config, Env.from_environ()).summary()}")
+    print(f"ingest: {runs.ingest(config, force=args.force).text()}")
+    print(f"score: {runs.score(config).text()}")
+    print(f"digest: {runs.digest(config, Env.from_environ()).text()}")
     return EXIT_OK
 
 
@@ -311,12 +311,11 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         for stage, summary in alerts(_config_arg(config)).items():
             print(summary if summary.startswith(stage) else f"{stage}: {summary}")
         return EXIT_OK
-    from trends import runs as jobs
+    from trends import runs
 
     env = Env.from_environ()
-    feedback = jobs.feedback(config, env)
-    print(feedback.summary() if feedback else "feedback: no SLACK_BOT_TOKEN, nothing to read")
-    print(jobs.alerts(config, env, out=print).summary())
+    print(runs.feedback(config, env).text())
+    print(runs.alerts(config, env, out=print).text())
     return EXIT_OK
 
 
@@ -338,7 +337,7 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     from warehouse.writer import open_writer
 
     with open_writer(config.warehouse, wait=120.0) as con:
-        print(collect(con, config, SlackSender(env.slack_token, env.slack_base_url)).summary())
+        print(collect(con, config, SlackSender(env.slack_token, env.slack_base_url)).text())
     return EXIT_OK
 
 
@@ -454,10 +453,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from flows import prefect_api
     from trends.status_job import collect
 
     config = _config(args, warn=False)
-    info = collect(config)
+    url = prefect_api.api_url(Env.from_environ(), config.prefect_home)
+    info = collect(config, prefect_url=url, scheduler=prefect_api.runs(url) if url else None)
     if args.format == "json":
         print(json.dumps(info, default=_json_default, indent=2))
         return EXIT_OK

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 from trends.config import Config, Env
 
 if TYPE_CHECKING:
-    from trends.collect.ingest_job import IngestReport
+    from trends.collect.ingest_job import IngestSummary
     from trends.decide.ideas_job import ScoreSummary
-    from trends.deliver.alert_job import AlertReport
-    from trends.deliver.digest_job import DigestReport
-    from trends.deliver.feedback_job import FeedbackReport
+    from trends.deliver.alert_job import AlertSummary
+    from trends.deliver.digest_job import DigestSummary
+    from trends.deliver.feedback_job import FeedbackSummary
 
 # A job that finds the warehouse busy waits this long for the other writer to finish. Writers
 # queue on a lock file, and each publishes the read snapshot before it lets the next one in; an
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 WRITER_WAIT_S = 600.0
 
 
-def ingest(config: Config, *, source: str | None = None, force: bool = False) -> IngestReport:
+def ingest(config: Config, *, source: str | None = None, force: bool = False) -> IngestSummary:
     """Fetch the due sources (all with `force`, or only `source`) and store their new items.
     The warehouse is opened to plan and to store, never while the feeds download."""
     from trends.collect.ingest_job import ingest as ingest_sources
@@ -48,7 +48,7 @@ def score(config: Config, *, as_of: datetime | None = None) -> ScoreSummary:
 
 
 def digest(config: Config, env: Env, *, client: str | None = None, day: date | None = None,
-           only_due: bool = False) -> DigestReport:
+           only_due: bool = False) -> DigestSummary:
     """Send (or print, without a Slack token) each client's digest through the outbox."""
     from trends.deliver.digest_job import run_digests
     from warehouse.writer import open_writer
@@ -57,31 +57,32 @@ def digest(config: Config, env: Env, *, client: str | None = None, day: date | N
         return run_digests(con, config, env, client_id=client, day=day, only_due=only_due)
 
 
-def owed_digests(config: Config, env: Env) -> DigestReport:
+def owed_digests(config: Config, env: Env) -> DigestSummary:
     """Send the digests still owed to Slack (failed, or cut off mid-attempt)."""
-    from trends.deliver.digest_job import DigestReport, resend_owed
+    from trends.deliver.digest_job import DigestSummary, resend_owed
     from warehouse.writer import open_writer
 
     if not env.slack_token:
-        return DigestReport()
+        return DigestSummary()
     with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
         return resend_owed(con, config, env)
 
 
-def feedback(config: Config, env: Env) -> FeedbackReport | None:
-    """Read the team's reactions on recent digests and alerts; None without a Slack token."""
-    if not env.slack_token:
-        return None
-    from trends.deliver.feedback_job import collect
+def feedback(config: Config, env: Env) -> FeedbackSummary:
+    """Read the team's reactions on recent digests and alerts from Slack (nothing without a
+    Slack token, and the summary says so)."""
+    from trends.deliver.feedback_job import FeedbackSummary, collect
     from trends.deliver.slack import SlackSender
     from warehouse.writer import open_writer
 
+    if not env.slack_token:
+        return FeedbackSummary(not_read="no SLACK_BOT_TOKEN")
     with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
         return collect(con, config, SlackSender(env.slack_token, env.slack_base_url))
 
 
 def alerts(config: Config, env: Env, *,
-           out: Callable[[str], None] | None = None) -> AlertReport:
+           out: Callable[[str], None] | None = None) -> AlertSummary:
     """Alert each client's channel of its spiking topics. Without a token each alert is
     recorded as printed and handed to `out` (nowhere by default: a flow only reports)."""
     from trends.deliver.alert_job import run_alerts

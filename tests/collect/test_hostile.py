@@ -18,7 +18,7 @@ import pytest
 from tests.collect.test_http import RawServer
 from tests.feeds import news_entries, rss, sources_toml
 from tests.slack_server import SlackServer
-from trends import runs as jobs
+from trends import runs
 from trends.collect import http
 from trends.config import Env, load_config
 from trends.errors import PermanentFetchError
@@ -117,9 +117,9 @@ def test_no_secret_reaches_the_warehouse_the_snapshot_the_logs_or_prefects_home(
         monkeypatch.setenv("TRENDS_LLM_MODEL", "m")
         monkeypatch.setenv("TRENDS_LLM_API_KEY", LLM_SECRET)
         env = Env.from_environ()
-        jobs.ingest(config)
-        jobs.score(config)
-        jobs.digest(config, env)
+        runs.ingest(config)
+        runs.score(config)
+        runs.digest(config, env)
         digest_flow(str(path))                 # a real Prefect flow run too
         threading.Event().wait(0.2)            # let Prefect's log writer flush
         assert slack.posted("#kopi")

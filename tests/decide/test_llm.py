@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from trends.config import ClientConfig
+from trends.config import ClientConfig, Env
 from trends.decide.ideas.llm import (
     MAX_FAILURES,
     LLMWriter,
@@ -115,10 +115,10 @@ def topics() -> list[ScoredTopic]:
 
 
 def test_unset_means_no_writer() -> None:
-    assert LLMWriter.from_env({}) is None
-    assert LLMWriter.from_env({"TRENDS_LLM_BASE_URL": "http://x/v1"}) is None
-    w = LLMWriter.from_env({"TRENDS_LLM_BASE_URL": "http://x/v1/", "TRENDS_LLM_MODEL": "m",
-                            "TRENDS_LLM_API_KEY": "k"})
+    assert LLMWriter.from_env(Env.from_environ({})) is None
+    assert LLMWriter.from_env(Env.from_environ({"TRENDS_LLM_BASE_URL": "http://x/v1"})) is None
+    w = LLMWriter.from_env(Env.from_environ({"TRENDS_LLM_BASE_URL": "http://x/v1/", "TRENDS_LLM_MODEL": "m",
+                            "TRENDS_LLM_API_KEY": "k"}))
     assert w is not None and (w.base_url, w.model, w.api_key) == ("http://x/v1", "m", "k")
 
 
@@ -193,7 +193,7 @@ def test_score_uses_the_writer_from_the_environment(monkeypatch: pytest.MonkeyPa
                                                     fake: FakeLLM) -> None:
     monkeypatch.setenv("TRENDS_LLM_BASE_URL", fake.url("ok"))
     monkeypatch.setenv("TRENDS_LLM_MODEL", "m")
-    w = LLMWriter.from_env()
+    w = LLMWriter.from_env(Env.from_environ())
     assert w is not None and w.write(WriteRequest(
         topic="t", headlines=[], brand="b", keywords=[], tone="mixed", angle="question",
         platform="x", language="en")) == ("LLM hook (en)", "LLM caption (en) for the topic.")

@@ -42,7 +42,7 @@ STORE_BATCH = 2500
 
 
 @dataclass(slots=True)
-class IngestReport:
+class IngestSummary:
     run_id: str
     records: list[FetchRecord] = field(default_factory=list)
     new_items: int = 0
@@ -52,7 +52,7 @@ class IngestReport:
     def failed(self) -> list[FetchRecord]:
         return [r for r in self.records if r.outcome == "error"]
 
-    def summary(self) -> str:
+    def text(self) -> str:
         by = {o: sum(r.outcome == o for r in self.records) for o in ("ok", "not_modified", "error")}
         return (f"{len(self.records)} sources fetched: {by['ok']} ok, {by['not_modified']} not "
                 f"modified, {by['error']} failed; {self.new_items} new items"
@@ -70,6 +70,22 @@ def due_sources(sources: Sequence[SourceConfig], states: dict[str, SourceState],
         else:
             due.append(s)
     return due, skipped
+
+
+def plan(con: duckdb.DuckDBPyConnection, config: Config, *, only: str | None = None,
+         force: bool = False, now: datetime | None = None,
+         ) -> tuple[list[SourceConfig], dict[str, SourceState], list[str]]:
+    """What an ingest run fetches: the sources made to match the config, then (due sources,
+    every source's stored state, the names not due yet). `only` fetches that source, due or
+    not; `force` every source."""
+    sql.sync_sources(con, config.sources)
+    states = sql.source_states(con)
+    if only is not None:
+        return [config.source(only)], states, []
+    if force:
+        return list(config.sources), states, []
+    due, skipped = due_sources(config.sources, states, now or utcnow())
+    return due, states, skipped
 
 
 def parse_body(kind_name: str, body: bytes, source: SourceConfig, content_type: str, url: str,
@@ -146,7 +162,7 @@ def fetch_source(client: httpx.Client, source: SourceConfig, state: SourceState 
 def ingest(con: duckdb.DuckDBPyConnection | LazyWriter, config: Config, *,
            only: str | None = None, force: bool = False, now: datetime | None = None,
            workers: int = 8, client: httpx.Client | None = None, per_host: int = http.PER_HOST,
-           processes: int | None = None, retries: int = 2) -> IngestReport:
+           processes: int | None = None, retries: int = 2) -> IngestSummary:
     """Fetch the due sources (all of them with `force`, or just `only`) and store new items.
 
     Given a `LazyWriter`, the warehouse is open only to read the sources' state and then again
@@ -156,19 +172,11 @@ def ingest(con: duckdb.DuckDBPyConnection | LazyWriter, config: Config, *,
     when more than PROCESS_POOL_MIN sources are due; 0 or 1 parses in the fetching threads."""
     writer = con if isinstance(con, LazyWriter) else _Held(con)
     now = now or utcnow()
-    report = IngestReport(run_id=uuid.uuid4().hex[:12])
-    con = writer.get()
-    sql.sync_sources(con, config.sources)
-    states = sql.source_states(con)
+    summary = IngestSummary(run_id=uuid.uuid4().hex[:12])
+    due, states, summary.skipped = plan(writer.get(), config, only=only, force=force, now=now)
     writer.release()
-    if only is not None:
-        due, report.skipped = [config.source(only)], []
-    elif force:
-        due = list(config.sources)
-    else:
-        due, report.skipped = due_sources(config.sources, states, now)
     if not due:
-        return report
+        return summary
     own_client = client is None
     client = client or http.make_client()
     limiter = http.HostLimiter(per_host)
@@ -193,10 +201,10 @@ def ingest(con: duckdb.DuckDBPyConnection | LazyWriter, config: Config, *,
                     batch.append(result)
                     size += len(result[1])
                     if size >= STORE_BATCH:
-                        store.write(report, batch)
+                        store.write(summary, batch)
                         batch, size = [], 0
-                store.write(report, batch)
-            store.commit(report)
+                store.write(summary, batch)
+            store.commit(summary)
         except BaseException:
             store.rollback()
             raise
@@ -206,7 +214,7 @@ def ingest(con: duckdb.DuckDBPyConnection | LazyWriter, config: Config, *,
                 process_pool.shutdown(wait=True, cancel_futures=True)
         if own_client:
             client.close()
-    return report
+    return summary
 
 
 class _Held:
@@ -240,7 +248,7 @@ class _Store:
         self.waiting: tuple[Sequence[tuple[FetchRecord, list[FeedItem], datetime]],
                             Callable[[], dict[str, str]]] | None = None
 
-    def write(self, report: IngestReport,
+    def write(self, summary: IngestSummary,
               batch: Sequence[tuple[FetchRecord, list[FeedItem], datetime]]) -> None:
         if not batch:
             return
@@ -252,10 +260,10 @@ class _Store:
         new = [h for h in _new_headlines(self.con, batch) if h.key not in self.run_keys]
         self.run_keys.update(h.key for h in new)
         previous, self.waiting = self.waiting, (batch, self.stories.submit(new))
-        self._write(report, previous)
+        self._write(summary, previous)
 
-    def commit(self, report: IngestReport) -> None:
-        self._write(report, self.waiting)
+    def commit(self, summary: IngestSummary) -> None:
+        self._write(summary, self.waiting)
         if self.con is not None:
             self.con.execute("COMMIT")
 
@@ -263,13 +271,13 @@ class _Store:
         if self.con is not None:
             self.con.execute("ROLLBACK")
 
-    def _write(self, report: IngestReport,
+    def _write(self, summary: IngestSummary,
                waiting: tuple[Sequence[tuple[FetchRecord, list[FeedItem], datetime]],
                               Callable[[], dict[str, str]]] | None) -> None:
         if waiting is not None:
             assert self.con is not None
             batch, stories = waiting
-            _insert_batch(self.con, report, batch, stories())
+            _insert_batch(self.con, summary, batch, stories())
 
 
 def _cores() -> int:
@@ -303,21 +311,21 @@ def _parse_pool(processes: int) -> ProcessPoolExecutor:
     return pool
 
 
-def store_results(con: duckdb.DuckDBPyConnection, report: IngestReport,
+def store_results(con: duckdb.DuckDBPyConnection, summary: IngestSummary,
                   results: Sequence[tuple[FetchRecord, list[FeedItem], datetime]]) -> None:
     """Write items (grouped into stories) and fetch records of one run in one transaction."""
     con.execute("BEGIN TRANSACTION")
     try:
         if results:
             new = _new_headlines(con, results)
-            _insert_batch(con, report, results, _assign_around(con, new) if new else {})
+            _insert_batch(con, summary, results, _assign_around(con, new) if new else {})
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
 
 
-def _insert_batch(con: duckdb.DuckDBPyConnection, report: IngestReport,
+def _insert_batch(con: duckdb.DuckDBPyConnection, summary: IngestSummary,
                   results: Sequence[tuple[FetchRecord, list[FeedItem], datetime]],
                   story_keys: dict[str, str]) -> None:
     new = sql.insert_items(con, ((item, at) for _, items, at in results for item in items),
@@ -325,9 +333,9 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, report: IngestReport,
     for record, _, _ in results:
         if record.outcome == "ok":
             record.new_items = new.get(record.source, 0)
-        report.records.append(record)
-    sql.record_fetches(con, report.run_id, [r for r, _, _ in results])
-    report.new_items += sum(new.values())
+        summary.records.append(record)
+    sql.record_fetches(con, summary.run_id, [r for r, _, _ in results])
+    summary.new_items += sum(new.values())
 
 
 class _RunStories:

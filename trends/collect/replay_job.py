@@ -21,14 +21,14 @@ from pathlib import Path
 
 import duckdb
 
-from trends.collect.ingest_job import IngestReport, store_results
+from trends.collect.ingest_job import IngestSummary, store_results
 from trends.collect.sources import SourceKind, get_kind
 from trends.config import Config, SourceConfig
 from trends.errors import ConfigError, FetchError
 from trends.models import FeedItem, FetchRecord
 from warehouse import collect as sql
 
-__all__ = ["ReplayReport", "capture_time", "replay", "snapshots"]
+__all__ = ["ReplaySummary", "capture_time", "replay", "snapshots"]
 
 _CAPTURED = re.compile(r"^(\d{8}T\d{6}Z)")
 # Snapshots are stored this many at a time: a transaction per file costs more than parsing
@@ -37,7 +37,7 @@ _BATCH = 50
 
 
 @dataclass(slots=True)
-class ReplayReport:
+class ReplaySummary:
     source: str
     loaded: int = 0              # snapshots read this time
     already: int = 0             # snapshots a previous replay loaded
@@ -47,7 +47,7 @@ class ReplayReport:
     first: datetime | None = None
     last: datetime | None = None
 
-    def summary(self) -> str:
+    def text(self) -> str:
         span = (f" from {self.first:%Y-%m-%d %H:%M} to {self.last:%Y-%m-%d %H:%M} UTC"
                 if self.first and self.last else "")
         return (f"replayed {self.loaded} snapshots of {self.source}{span}: {self.failed} failed, "
@@ -84,7 +84,7 @@ def snapshots(folder: Path) -> tuple[list[tuple[datetime, Path]], list[str]]:
 
 
 def replay(con: duckdb.DuckDBPyConnection, config: Config, folder: str | Path,
-           source_name: str) -> ReplayReport:
+           source_name: str) -> ReplaySummary:
     """Load every snapshot in `folder` as a fetch of source `source_name`, in capture order.
 
     Idempotent: snapshots recorded by an earlier replay (same file) are not read again, and
@@ -96,25 +96,25 @@ def replay(con: duckdb.DuckDBPyConnection, config: Config, folder: str | Path,
         raise ConfigError(f"not a folder: {folder}", key="--replay",
                           fix="pass the folder that holds the snapshot files")
     kind = get_kind(source.kind)
-    report = ReplayReport(source=source.name)
-    found, report.skipped = snapshots(folder)
+    summary = ReplaySummary(source=source.name)
+    found, summary.skipped = snapshots(folder)
     sql.sync_sources(con, [source])
     done = sql.replayed_snapshots(con, source.name)
     todo = [(at, path) for at, path in found if path.resolve().as_uri() not in done]
-    report.already = len(found) - len(todo)
+    summary.already = len(found) - len(todo)
     # "replay-<folder>-<run>": the log tells replays from live fetches, and which folder.
     run_id = "replay-" + hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:8] + "-" \
         + uuid.uuid4().hex[:6]
     for chunk in _chunks(todo, _BATCH):
         results = [_read(kind, source, at, path) for at, path in chunk]
-        ingest_report = IngestReport(run_id=run_id)
+        ingest_report = IngestSummary(run_id=run_id)
         _store(con, ingest_report, results)
-        report.new_items += ingest_report.new_items
-        report.failed += len(ingest_report.failed)
-    report.loaded = len(todo)
+        summary.new_items += ingest_report.new_items
+        summary.failed += len(ingest_report.failed)
+    summary.loaded = len(todo)
     if todo:
-        report.first, report.last = todo[0][0], todo[-1][0]
-    return report
+        summary.first, summary.last = todo[0][0], todo[-1][0]
+    return summary
 
 
 def _read(kind: SourceKind, source: SourceConfig, at: datetime, path: Path,
@@ -141,14 +141,14 @@ def _read(kind: SourceKind, source: SourceConfig, at: datetime, path: Path,
     return record, items, at
 
 
-def _store(con: duckdb.DuckDBPyConnection, report: IngestReport,
+def _store(con: duckdb.DuckDBPyConnection, summary: IngestSummary,
            results: list[tuple[FetchRecord, list[FeedItem], datetime]]) -> None:
     """Store a chunk of snapshots (items and fetch_log in one transaction, by `store_results`,
     then each snapshot's count of new items). `store_results` credits every record of
     a source with the source's new items in the whole batch; a replayed snapshot's own count
     is what it adds to what came before it, so it is set here, in capture order."""
     stored = sql.existing_item_keys(con, [i.key for _, items, _ in results for i in items])
-    store_results(con, report, results)
+    store_results(con, summary, results)
     counts: list[tuple[str, int]] = []
     for record, items, _ in results:
         if record.outcome == "ok":
@@ -156,7 +156,7 @@ def _store(con: duckdb.DuckDBPyConnection, report: IngestReport,
             stored |= fresh
             record.new_items = len(fresh)
             counts.append((record.url, len(fresh)))
-    sql.set_new_items(con, report.run_id, counts)
+    sql.set_new_items(con, summary.run_id, counts)
 
 
 def _content_type(path: Path) -> str:

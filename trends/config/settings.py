@@ -136,6 +136,11 @@ class Config:
     # What is valid but probably not meant (no clients at all): the CLI prints these.
     warnings: tuple[str, ...] = ()
 
+    @property
+    def prefect_home(self) -> Path:
+        """Where `trends serve` keeps Prefect's own files: beside the warehouse."""
+        return self.warehouse.path.parent / "prefect"
+
     def require_sources(self, command: str) -> None:
         """A ConfigError when there is no source for `command` to work on."""
         if not self.sources:
@@ -169,17 +174,27 @@ class Config:
 
 @dataclass(frozen=True, slots=True)
 class Env:
-    """Settings that come from the environment only (secrets and endpoints)."""
+    """Settings that come from the environment only (secrets and endpoints). Nothing else in
+    the project reads the environment."""
 
-    slack_token: str | None
-    slack_base_url: str | None
-    # A Prefect server to run flows on. Without one, one-off commands run the stage jobs in
-    # this process (trends.runs) and never start Prefect's temporary server.
+    slack_token: str | None = None             # SLACK_BOT_TOKEN: absent, digests are printed
+    slack_base_url: str | None = None          # SLACK_API_BASE_URL: a Slack-compatible gateway
+    # PREFECT_API_URL: a Prefect server to run flows on. Without one, one-off commands run the
+    # stage jobs in this process (trends.runs) and never start Prefect's temporary server.
     prefect_api_url: str | None = None
+    dask_address: str | None = None            # TRENDS_DASK_ADDRESS: fetch on that cluster
+    llm_base_url: str | None = None            # TRENDS_LLM_BASE_URL, e.g. http://127.0.0.1:8000/v1
+    llm_model: str | None = None               # TRENDS_LLM_MODEL
+    llm_api_key: str | None = None             # TRENDS_LLM_API_KEY, sent as a bearer token
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Env:
         e = os.environ if environ is None else environ
-        return cls(slack_token=e.get("SLACK_BOT_TOKEN") or None,
-                   slack_base_url=e.get("SLACK_API_BASE_URL") or None,
-                   prefect_api_url=e.get("PREFECT_API_URL") or None)
+
+        def get(name: str) -> str | None:
+            return (e.get(name) or "").strip() or None
+
+        return cls(slack_token=get("SLACK_BOT_TOKEN"), slack_base_url=get("SLACK_API_BASE_URL"),
+                   prefect_api_url=get("PREFECT_API_URL"), dask_address=get("TRENDS_DASK_ADDRESS"),
+                   llm_base_url=get("TRENDS_LLM_BASE_URL"), llm_model=get("TRENDS_LLM_MODEL"),
+                   llm_api_key=get("TRENDS_LLM_API_KEY"))

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import duckdb
 
-from trends.config import ClientConfig, Config, SignalSettings
+from trends.config import ClientConfig, Config, Env, SignalSettings
 from trends.decide import preferences
 from trends.decide.calendar import upcoming_moments
 from trends.decide.ideas.llm import LLMWriter
@@ -33,30 +33,33 @@ class ScoreSummary:
     topics: int
     selected: dict[str, list[ScoredTopic]] = field(default_factory=dict)
 
-    def summary(self) -> str:
+    def text(self) -> str:
         picks = ", ".join(f"{cid}: {len(ts)}" for cid, ts in self.selected.items())
         return (f"scored {self.topics} trending topics as of {self.as_of:%Y-%m-%d %H:%M} UTC "
                 f"({self.extracted} items newly extracted); ideas per client: {picks or 'none'}")
 
 
 def score(con: duckdb.DuckDBPyConnection, config: Config, *, as_of: datetime | None = None,
-          settings: SignalSettings | None = None) -> ScoreSummary:
+          settings: SignalSettings | None = None, env: Env | None = None) -> ScoreSummary:
     """A whole scoring run: the understand stage's trends as of `as_of`, then every client's
-    scores and ideas. Signal sensitivity comes from `[signals]` unless `settings` is given."""
+    scores and ideas. Signal sensitivity comes from `[signals]` unless `settings` is given;
+    an LLM writes the ideas when `env` (default: the environment's) names one."""
     found = update_trends(con, settings or config.signals, as_of=as_of)
     summary = ScoreSummary(as_of=found.as_of, extracted=found.extracted,
                            topics=found.candidates)
-    summary.selected = score_clients(con, config, found.topics, found.as_of)
+    summary.selected = score_clients(con, config, found.topics, found.as_of,
+                                     env or Env.from_environ())
     return summary
 
 
 def score_clients(con: duckdb.DuckDBPyConnection, config: Config,
-                  topics: dict[str, TopicContext], as_of: datetime) -> dict[str, list[ScoredTopic]]:
+                  topics: dict[str, TopicContext], as_of: datetime,
+                  env: Env) -> dict[str, list[ScoredTopic]]:
     """Score, choose and write ideas for every client, in one transaction."""
     con.execute("BEGIN TRANSACTION")
     try:
         sql.sync_clients(con, config.clients)
-        writer = LLMWriter.from_env()   # None unless TRENDS_LLM_BASE_URL and _MODEL are set
+        writer = LLMWriter.from_env(env)   # None unless an endpoint and a model are set
         try:
             chosen = {c.id: _score_client(con, c, topics, as_of, writer) for c in config.clients}
         finally:

@@ -26,13 +26,13 @@ from trends.models import Article
 from warehouse import deliver as sql
 from warehouse import understand as topics_sql
 
-__all__ = ["ALERT_EVENT", "AlertReport", "run_alerts", "render_alert", "alert_text"]
+__all__ = ["ALERT_EVENT", "AlertSummary", "run_alerts", "render_alert", "alert_text"]
 
 ALERT_EVENT = "trends_alert"
 
 
 @dataclass(slots=True)
-class AlertReport:
+class AlertSummary:
     sent: list[str] = field(default_factory=list)          # "client/topic"
     printed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
@@ -40,7 +40,7 @@ class AlertReport:
     cooling: list[str] = field(default_factory=list)       # within the topic's cooldown
     capped: list[str] = field(default_factory=list)        # over the client's daily cap
 
-    def summary(self) -> str:
+    def text(self) -> str:
         text = (f"alerts: {len(self.sent)} sent, {len(self.printed)} printed, "
                 f"{len(self.failed)} failed, {len(self.cooling)} in cooldown, "
                 f"{len(self.capped)} over the daily cap")
@@ -75,32 +75,32 @@ def alert_text(client: ClientConfig, topic: dict[str, Any]) -> str:
 
 def run_alerts(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
                now: datetime | None = None, sender: Sender | None = None,
-               out: Callable[[str], None] = print) -> AlertReport:
+               out: Callable[[str], None] = print) -> AlertSummary:
     """Queue and send the alerts of the latest scoring run; retry the ones still owed."""
     now = now or utcnow()
     settings = config.alerts
-    report = AlertReport()
+    summary = AlertSummary()
     if env.slack_token and sender is None:
         from trends.deliver.slack import SlackSender
 
         sender = SlackSender(env.slack_token, env.slack_base_url)
     if sender is not None:
         for row in sql.unsent_alerts(con):      # failed or interrupted earlier: owed first
-            _deliver(con, row, sender, report)
+            _deliver(con, row, sender, summary)
     if not settings.enabled:
-        return report
+        return summary
     for client in config.clients:
-        for row in _queue(con, client, config, now, report, printed=sender is None):
+        for row in _queue(con, client, config, now, summary, printed=sender is None):
             if sender is None:
                 out(f"[alert] {client.channel}: {row.text}")
-                report.printed.append(f"{client.id}/{row.topic_key}")
+                summary.printed.append(f"{client.id}/{row.topic_key}")
             else:
-                _deliver(con, row, sender, report)
-    return report
+                _deliver(con, row, sender, summary)
+    return summary
 
 
 def _queue(con: duckdb.DuckDBPyConnection, client: ClientConfig, config: Config, now: datetime,
-           report: AlertReport, *, printed: bool) -> list[sql.AlertRow]:
+           summary: AlertSummary, *, printed: bool) -> list[sql.AlertRow]:
     """Write this run's new alerts for the client to the outbox (cooldown and cap applied)."""
     s = config.alerts
     day = client.local_day(now)
@@ -113,10 +113,10 @@ def _queue(con: duckdb.DuckDBPyConnection, client: ClientConfig, config: Config,
     for topic in candidates:
         name = f"{client.id}/{topic['topic_key']}"
         if topic["topic_key"] in cooling:
-            report.cooling.append(name)
+            summary.cooling.append(name)
             continue
         if room <= 0:
-            report.capped.append(name)
+            summary.capped.append(name)
             continue
         stories = _stories(con, str(topic["topic_key"]), topic["as_of"])
         alert_id = f"{client.id}/{topic['topic_key']}/{now:%Y%m%dT%H%M%S}"
@@ -152,12 +152,12 @@ class _AlertLedger:
 
 
 def _deliver(con: duckdb.DuckDBPyConnection, row: sql.AlertRow, sender: Sender,
-             report: AlertReport) -> None:
+             summary: AlertSummary) -> None:
     """Deliver one alert once (trends/deliver/outbox.py)."""
     entry = Entry(channel=row.channel, event_type=ALERT_EVENT, id=row.id, messages=[row.blocks],
                   text=row.text, payload={"client": row.client_id, "topic": row.topic_key,
                                           "day": row.local_date.isoformat()},
                   attempted_at=row.attempted_at)
     done = deliver(entry, sender, _AlertLedger(con, row.id))
-    getattr(report, "sent" if done.outcome == "partial" else done.outcome).append(
+    getattr(summary, "sent" if done.outcome == "partial" else done.outcome).append(
         f"{row.client_id}/{row.topic_key}")

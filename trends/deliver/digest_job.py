@@ -46,7 +46,7 @@ DELIVERY_WORKERS = 6
 
 
 @dataclass(slots=True)
-class DigestReport:
+class DigestSummary:
     sent: list[str] = field(default_factory=list)          # "client/day"
     printed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)       # already sent
@@ -56,7 +56,7 @@ class DigestReport:
     charts: list[str] = field(default_factory=list)        # sparklines uploaded
     notes: list[str] = field(default_factory=list)         # chart failures and the like
 
-    def summary(self) -> str:
+    def text(self) -> str:
         text = (f"digests: {len(self.sent)} sent, {len(self.printed)} printed, "
                 f"{len(self.skipped)} already sent, {len(self.failed)} failed")
         if self.recovered:
@@ -110,7 +110,7 @@ def run_digests(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
                 client_id: str | None = None, day: date | None = None, dry_run: bool = False,
                 fmt: str = "text", now: datetime | None = None,
                 out: Callable[[str], None] = print, sender: Sender | None = None,
-                only_due: bool = False, charts: bool = True) -> DigestReport:
+                only_due: bool = False, charts: bool = True) -> DigestSummary:
     """Send (or print) the digest of each client, or of one client.
 
     `only_due` is the scheduled path: a client whose local time has not reached its
@@ -119,7 +119,7 @@ def run_digests(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
     """
     now = now or utcnow()
     clients = [config.client(client_id)] if client_id else list(config.clients)
-    report = DigestReport()
+    summary = DigestSummary()
     if env.slack_token and not dry_run and sender is None:
         from trends.deliver.slack import SlackSender  # slack-sdk only when we really send
         sender = SlackSender(env.slack_token, env.slack_base_url)
@@ -127,7 +127,7 @@ def run_digests(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
     for client in clients:
         the_day = day or client.local_day(now)
         if only_due and not dry_run and day is None and not is_due(client, now):
-            report.not_due.append(f"{client.id}/{the_day}")
+            summary.not_due.append(f"{client.id}/{the_day}")
             if sender is not None:
                 jobs.append((client, the_day, None))       # earlier days still owed
             continue
@@ -138,7 +138,7 @@ def run_digests(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
             continue
         existing = outbox.digest(con, client.id, the_day)
         if existing is not None and existing.status == "sent":
-            report.skipped.append(name)
+            summary.skipped.append(name)
             if sender is not None:
                 jobs.append((client, the_day, None))
             continue
@@ -147,22 +147,22 @@ def run_digests(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
             out(render(digest, fmt))
             outbox.put_digest(con, client.id, the_day, client.channel, fallback_text(digest),
                               messages, "printed", now)
-            report.printed.append(name)
+            summary.printed.append(name)
             continue
         outbox.put_digest(con, client.id, the_day, client.channel, fallback_text(digest),
                           messages, "pending", now, chart=charts)
         jobs.append((client, the_day, digest))
     if jobs and sender is not None:
-        _deliver_all(con, jobs, sender, now, report, charts)
-        _upload_owed_charts(con, [c for c, _, _ in jobs], sender, now, report)
-    for names in (report.sent, report.failed, report.recovered, report.charts, report.notes):
+        _deliver_all(con, jobs, sender, now, summary, charts)
+        _upload_owed_charts(con, [c for c, _, _ in jobs], sender, now, summary)
+    for names in (summary.sent, summary.failed, summary.recovered, summary.charts, summary.notes):
         names.sort()
-    return report
+    return summary
 
 
 def _deliver_all(con: duckdb.DuckDBPyConnection,
                  jobs: list[tuple[ClientConfig, date, Digest | None]], sender: Sender,
-                 now: datetime, report: DigestReport, charts: bool) -> None:
+                 now: datetime, summary: DigestSummary, charts: bool) -> None:
     """Deliver each client's owed and new digests, channels in parallel.
 
     Slack paces messages per channel (about one a second), so a long digest (parent, replies,
@@ -173,9 +173,9 @@ def _deliver_all(con: duckdb.DuckDBPyConnection,
     def work(client: ClientConfig, the_day: date, digest: Digest | None) -> None:
         cur = con.cursor()
         try:
-            _retry_earlier(cur, client, the_day, sender, now, report)
+            _retry_earlier(cur, client, the_day, sender, now, summary)
             if digest is not None:
-                _send(cur, client, the_day, sender, now, report)
+                _send(cur, client, the_day, sender, now, summary)
         finally:
             cur.close()
 
@@ -187,7 +187,7 @@ def _deliver_all(con: duckdb.DuckDBPyConnection,
 
 def _upload_owed_charts(con: duckdb.DuckDBPyConnection, clients: list[ClientConfig],
                         sender: Sender, now: datetime,
-                        report: DigestReport) -> None:
+                        summary: DigestSummary) -> None:
     """Upload every chart still owed to a digest sent in the last CHART_OWED_DAYS days: the
     ones just sent, and any lost when a process died between its digest and its chart."""
     by_id = {c.id: c for c in clients}
@@ -197,7 +197,7 @@ def _upload_owed_charts(con: duckdb.DuckDBPyConnection, clients: list[ClientConf
     def picture(client: ClientConfig, the_day: date) -> None:
         cur = con.cursor()
         try:
-            _upload_chart(cur, client, the_day, now, sender, report)
+            _upload_chart(cur, client, the_day, now, sender, summary)
         finally:
             cur.close()
 
@@ -222,24 +222,24 @@ def _in_parallel(fn: Callable[..., None], jobs: list[Any]) -> None:
 
 
 def resend_owed(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
-                now: datetime | None = None, sender: Sender | None = None) -> DigestReport:
+                now: datetime | None = None, sender: Sender | None = None) -> DigestSummary:
     """Send the digests still owed to Slack (failed, or interrupted mid-attempt) now, instead
     of at the client's next scheduled digest: each ingest cycle calls it."""
     now = now or utcnow()
-    report = DigestReport()
+    summary = DigestSummary()
     if sender is None:
         if not env.slack_token:
-            return report
+            return summary
         from trends.deliver.slack import SlackSender
 
         sender = SlackSender(env.slack_token, env.slack_base_url)
     clients = {c.id: c for c in config.clients}
     for cid, day in outbox.unsent_digests(con):
         if cid in clients:
-            _send(con, clients[cid], day, sender, now, report)
+            _send(con, clients[cid], day, sender, now, summary)
     if clients:
-        _upload_owed_charts(con, list(clients.values()), sender, now, report)
-    return report
+        _upload_owed_charts(con, list(clients.values()), sender, now, summary)
+    return summary
 
 
 class _DigestLedger:
@@ -259,7 +259,7 @@ class _DigestLedger:
 
 
 def _send(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date, sender: Sender,
-          now: datetime, report: DigestReport) -> bool:
+          now: datetime, summary: DigestSummary) -> bool:
     """Deliver the outbox row of (client, day) once (trends/deliver/outbox.py); True when this
     call posted it whole."""
     row = outbox.digest(con, client.id, day)
@@ -273,10 +273,10 @@ def _send(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date, sende
                   attempted_at=row.attempted_at)
     done = deliver(entry, sender, _DigestLedger(con, client.id, day))
     if done.outcome == "partial":
-        report.sent.append(name)
-        report.failed.append(f"{name} (thread replies: {done.error})")
+        summary.sent.append(name)
+        summary.failed.append(f"{name} (thread replies: {done.error})")
     else:
-        getattr(report, done.outcome).append(name)
+        getattr(summary, done.outcome).append(name)
     return done.outcome == "sent"
 
 
@@ -290,7 +290,7 @@ def chart_series(con: duckdb.DuckDBPyConnection, client: ClientConfig, d: Digest
 
 
 def _upload_chart(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date,
-                  now: datetime, sender: Sender, report: DigestReport) -> None:
+                  now: datetime, sender: Sender, summary: DigestSummary) -> None:
     """Upload the chart a sent digest owes, once: after its digest (a crash in between loses
     no digest and, through the outbox's chart state, no chart either), and only after looking
     in the thread when an earlier upload may have reached Slack."""
@@ -303,7 +303,7 @@ def _upload_chart(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: dat
             shared = [f for m in sender.replies(row.channel, row.ts)
                       for f in m.get("files") or () if f.get("name") == filename]
         except DeliveryError as exc:
-            report.notes.append(f"{client.id}/{day}: chart not checked ({exc})")
+            summary.notes.append(f"{client.id}/{day}: chart not checked ({exc})")
             return
         if shared:
             outbox.mark_chart_sent(con, client.id, day, str(shared[0].get("id") or ""))
@@ -320,17 +320,17 @@ def _upload_chart(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: dat
         file_id = sender.upload_png(row.channel, sparkline_png([v for _, v in series]),
                                     filename, title[:250], title[:1000], thread_ts=row.ts)
     except DeliveryError as exc:
-        report.notes.append(f"{client.id}/{day}: chart not uploaded ({exc})")
+        summary.notes.append(f"{client.id}/{day}: chart not uploaded ({exc})")
         return
     outbox.mark_chart_sent(con, client.id, day, file_id)
-    report.charts.append(f"{client.id}/{day}")
+    summary.charts.append(f"{client.id}/{day}")
 
 
 def _retry_earlier(con: duckdb.DuckDBPyConnection, client: ClientConfig, today: date,
-                   sender: Sender, now: datetime, report: DigestReport) -> None:
+                   sender: Sender, now: datetime, summary: DigestSummary) -> None:
     for cid, day in outbox.unsent_digests(con):
         if cid == client.id and day != today:
-            _send(con, client, day, sender, now, report)
+            _send(con, client, day, sender, now, summary)
 
 
 def _idea(r: dict[str, object]) -> Idea:

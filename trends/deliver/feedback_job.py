@@ -26,7 +26,7 @@ from trends.deliver.slack import Sender
 from trends.errors import DeliveryError
 from warehouse import deliver as sql
 
-__all__ = ["READ_DAYS", "VERDICTS", "FeedbackReport", "collect", "weekly_summary"]
+__all__ = ["READ_DAYS", "VERDICTS", "FeedbackSummary", "collect", "weekly_summary"]
 
 READ_DAYS = 14           # messages whose reactions are read again on each run
 
@@ -38,22 +38,25 @@ VERDICTS: dict[str, str] = {
 
 
 @dataclass(slots=True)
-class FeedbackReport:
+class FeedbackSummary:
     messages: int = 0
     reactions: int = 0
     failed: list[str] = field(default_factory=list)
+    not_read: str | None = None       # why nothing was read (no Slack token)
 
-    def summary(self) -> str:
+    def text(self) -> str:
+        if self.not_read:
+            return f"feedback: {self.not_read}, nothing to read"
         text = f"feedback: {self.reactions} reactions on {self.messages} messages"
         return text + (f", {len(self.failed)} unreadable" if self.failed else "")
 
 
 def collect(con: duckdb.DuckDBPyConnection, config: Config, sender: Sender, *,
-            now: datetime | None = None, days: int = READ_DAYS) -> FeedbackReport:
+            now: datetime | None = None, days: int = READ_DAYS) -> FeedbackSummary:
     """Read the reactions on the digests and alerts of the last `days` days (reactions.get)
     into `feedback`, replacing what was read before."""
     now = now or utcnow()
-    report = FeedbackReport()
+    summary = FeedbackSummary()
     known = {c.id for c in config.clients}
     since = now - timedelta(days=days)
     messages: list[tuple[str, str, str, str, date, list[tuple[str, str]]]] = []
@@ -68,14 +71,14 @@ def collect(con: duckdb.DuckDBPyConnection, config: Config, sender: Sender, *,
         try:
             reactions = sender.reactions(channel, ts)
         except DeliveryError as exc:
-            report.failed.append(f"{client_id} {kind} {ts}: {exc}")
+            summary.failed.append(f"{client_id} {kind} {ts}: {exc}")
             continue
         rows = list(_rows(reactions, topics))
         sql.replace_reactions(con, client_id=client_id, channel=channel, ts=ts, kind=kind,
                             day=day, rows=rows, now=now)
-        report.messages += 1
-        report.reactions += len({(r[2], r[4]) for r in rows})
-    return report
+        summary.messages += 1
+        summary.reactions += len({(r[2], r[4]) for r in rows})
+    return summary
 
 
 def _rows(reactions: Iterable[dict[str, Any]],

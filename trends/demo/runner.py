@@ -49,8 +49,8 @@ def _run(config: Config, now: datetime, on_prefect: bool) -> dict[str, str]:
         from flows.pipeline import run
 
         return run(str(config.file.resolve()), force=True, as_of=now)
-    from trends import runs as jobs
+    from trends import runs
 
-    return {"ingest": jobs.ingest(config, force=True).summary(),
-            "score": jobs.score(config, as_of=now).summary(),
-            "digest": jobs.digest(config, Env.from_environ()).summary()}
+    return {"ingest": runs.ingest(config, force=True).text(),
+            "score": runs.score(config, as_of=now).text(),
+            "digest": runs.digest(config, Env.from_environ()).text()}

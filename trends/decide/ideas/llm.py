@@ -13,13 +13,14 @@ not one per idea.
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+
+from trends.config import Env
 
 __all__ = ["LLMWriter", "WriteRequest", "build_messages", "parse_answer"]
 
@@ -115,14 +116,13 @@ class LLMWriter:
     _client: httpx.Client | None = field(default=None, repr=False)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> LLMWriter | None:
-        e = os.environ if environ is None else environ
-        base = e.get("TRENDS_LLM_BASE_URL", "").strip()
-        model = e.get("TRENDS_LLM_MODEL", "").strip()
-        if not base or not model:
+    def from_env(cls, env: Env) -> LLMWriter | None:
+        """The writer the environment configures (TRENDS_LLM_BASE_URL and TRENDS_LLM_MODEL),
+        or None."""
+        if not env.llm_base_url or not env.llm_model:
             return None
-        return cls(base_url=base.rstrip("/"), model=model,
-                   api_key=e.get("TRENDS_LLM_API_KEY") or None)
+        return cls(base_url=env.llm_base_url.rstrip("/"), model=env.llm_model,
+                   api_key=env.llm_api_key)
 
     @property
     def available(self) -> bool:
