@@ -152,7 +152,7 @@ def tempo_texts(count: int) -> list[tuple[str, str]]:
 def incremental(db: Path, new: int, text: str) -> dict[str, float]:
     from bench_topics import make_items
 
-    from trends.understand.extract_job import _extract_all, default_workers
+    from trends.understand.extract_job import extract_all, default_workers
     from trends.understand.nlp.stem import learn_roots
     from trends.understand.signals.rules import SignalSettings
     from trends.understand.signals.vectorized import compute_signals
@@ -182,7 +182,7 @@ def incremental(db: Path, new: int, text: str) -> dict[str, float]:
         # extract_pending's steps, one by one.
         rows = sql.pending_items(con, new)
         learn_roots(sql.word_roots(con))
-        found, roots = _extract_all(rows, default_workers())
+        found, roots = extract_all(rows, default_workers())
         _stop_forkserver()   # timed with the extraction: its exit adds its workers' CPU to ours
         lap()
         sql.save_mentions(con, [(r[0], r[4], r[5]) for r in rows], found)

@@ -26,6 +26,8 @@ from flows import pipeline
 from trends.config import Config, Env
 from trends.config.schedule import digest_cron, ingest_interval
 
+__all__ = ["INGEST_DEPLOYMENT", "Spec", "build", "deploy_to_pool", "specs"]
+
 INGEST_DEPLOYMENT = "ingest"
 
 

@@ -28,6 +28,8 @@ from trends.models import FeedItem, FetchRecord, SourceState
 from trends.runs import WRITER_WAIT_S
 from warehouse.writer import open_writer
 
+__all__ = ["cycle_on_dask", "dask_runner", "fetch_one", "ingest_fanout", "ingest_on_dask"]
+
 
 @task(cache_policy=NONE, name="fetch-source")
 def fetch_one(source: SourceConfig, state: SourceState | None,

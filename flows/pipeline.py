@@ -26,6 +26,10 @@ from trends import runs
 from trends.config import Env, load_config
 from trends.lifetime import watch_parent_if_asked
 
+__all__ = ["alerts", "collect_feedback", "cycle", "digest", "digest_due", "fetch_and_store",
+           "ingest", "run", "score", "score_topics", "send_alerts", "send_digests",
+           "send_due_digests", "send_owed_digests"]
+
 
 @task(cache_policy=NONE)
 def fetch_and_store(config_path: str | None, source: str | None, force: bool) -> str:

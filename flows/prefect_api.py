@@ -16,6 +16,8 @@ from typing import Any
 
 from trends.config import Env
 
+__all__ = ["SERVE_INFO", "TIMEOUT_S", "api_url", "deployments", "healthy", "runs"]
+
 TIMEOUT_S = 2.0
 # `trends serve` writes the URL of the server it started here (under PREFECT_HOME).
 SERVE_INFO = "trends-serve.json"
@@ -46,6 +48,15 @@ def healthy(url: str) -> bool:
         return bool(_call(url, "/health"))
     except (OSError, ValueError, urllib.error.URLError):
         return False
+
+
+def deployments(url: str) -> list[dict[str, Any]] | None:
+    """Every deployment the server knows, or None when it cannot be reached."""
+    try:
+        found = _call(url, "/deployments/filter", {"limit": 200})
+    except (OSError, ValueError, urllib.error.URLError):
+        return None
+    return list(found) if isinstance(found, list) else None
 
 
 def runs(url: str) -> dict[str, list[dict[str, Any]]] | None:

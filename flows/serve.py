@@ -29,6 +29,9 @@ from trends import lifetime
 from trends.config import Config, Env
 from trends.errors import ConfigError, TrendsError
 
+__all__ = ["SERVER_START_TIMEOUT_S", "ServeError", "check_sqlalchemy", "prefect_server", "serve",
+           "wait_healthy"]
+
 SERVER_START_TIMEOUT_S = 90.0
 
 

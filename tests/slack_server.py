@@ -110,6 +110,13 @@ class SlackServer:
         with self._lock:
             self._chaos = (random.Random(seed), error_rate, rate_limit_rate, retry_after)
 
+    def clear_faults(self) -> None:
+        """Forget every fault still queued: no more 500s, 429s, lost answers or chaos."""
+        with self._lock:
+            self._faults.clear()
+            self._lost.clear()
+            self._chaos = None
+
     def lose_answer_next(self, method: str = "chat.postMessage", n: int = 1) -> None:
         """Do the next `n` calls of `method` but answer 500: the client cannot know it worked."""
         with self._lock:

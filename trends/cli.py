@@ -21,6 +21,8 @@ from typing import Any
 from trends.config import Config, Env, load_config, resolve_path
 from trends.errors import ConfigError, TrendsError
 
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "format_rows", "main"]
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -59,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("init", help="write a starter trends.toml and create the warehouse")
     c.add_argument("--force", action="store_true", help="overwrite an existing config")
-    c.set_defaults(func=cmd_init)
+    c.set_defaults(func=_cmd_init)
 
     c = sub.add_parser("ingest", help="fetch the sources that are due and store new items")
     c.add_argument("--source", metavar="NAME", help="fetch only this source (even if not due)")
@@ -67,12 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--replay", metavar="DIR",
                    help="load archived snapshots of --source from DIR (names start with "
                         "YYYYMMDDTHHMMSSZ), each as if fetched at that time")
-    c.set_defaults(func=cmd_ingest)
+    c.set_defaults(func=_cmd_ingest)
 
     c = sub.add_parser("score", help="extract topics, score them per client, write ideas")
     c.add_argument("--as-of", metavar="TIME", type=_parse_time,
                    help="score as of this time (ISO 8601, default now)")
-    c.set_defaults(func=cmd_score)
+    c.set_defaults(func=_cmd_score)
 
     c = sub.add_parser("digest", help="send (or print) each client's digest")
     c.add_argument("--client", metavar="ID", help="only this client")
@@ -81,21 +83,21 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--dry-run", action="store_true", help="show what would be sent; send nothing")
     c.add_argument("--format", choices=("text", "markdown", "blocks"), default="text",
                    help="preview format (default text)")
-    c.set_defaults(func=cmd_digest)
+    c.set_defaults(func=_cmd_digest)
 
     c = sub.add_parser("run", help="ingest, score and digest once")
     c.add_argument("--force", action="store_true", help="fetch every source, due or not")
-    c.set_defaults(func=cmd_run)
+    c.set_defaults(func=_cmd_run)
 
     c = sub.add_parser("alerts", help="read the team's reactions, then alert each client's "
                                       "channel of spiking topics (cooldown and daily cap)")
-    c.set_defaults(func=cmd_alerts)
+    c.set_defaults(func=_cmd_alerts)
 
     c = sub.add_parser("feedback", help="read reactions on digests and alerts from Slack, or "
                                         "summarise the week's feedback")
     c.add_argument("--weekly", action="store_true",
                    help="print what each client's team used, liked and rejected in 7 days")
-    c.set_defaults(func=cmd_feedback)
+    c.set_defaults(func=_cmd_feedback)
 
     c = sub.add_parser("report", help="write a static HTML page per client: charts of its top "
                                       "topics and the day's ideas")
@@ -104,11 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--client", metavar="ID", help="only this client")
     c.add_argument("--date", metavar="YYYY-MM-DD", type=date.fromisoformat,
                    help="the client's local day of the ideas (default today)")
-    c.set_defaults(func=cmd_report)
+    c.set_defaults(func=_cmd_report)
 
     c = sub.add_parser("demo", help="the whole pipeline offline on generated sample data")
     c.add_argument("--dir", default="trends-demo", help="where to leave its config and warehouse")
-    c.set_defaults(func=cmd_demo)
+    c.set_defaults(func=_cmd_demo)
 
     c = sub.add_parser("sql", help="run a read-only SQL query on the warehouse's read snapshot")
     c.add_argument("query")
@@ -116,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--limit", type=int, default=1000, help="row cap (default 1000)")
     c.add_argument("--timeout", type=float, default=30.0, metavar="S",
                    help="time budget in seconds; the query is interrupted after it (default 30)")
-    c.set_defaults(func=cmd_sql)
+    c.set_defaults(func=_cmd_sql)
 
     c = sub.add_parser("query", help="run a named query (warehouse/queries/NAME.sql)")
     c.add_argument("name", nargs="?", help="the query; leave it out to list them")
@@ -128,26 +130,26 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--limit", type=int, default=1000, help="row cap (default 1000)")
     c.add_argument("--timeout", type=float, default=30.0, metavar="S",
                    help="time budget in seconds (default 30)")
-    c.set_defaults(func=cmd_query)
+    c.set_defaults(func=_cmd_query)
 
     c = sub.add_parser("status", help="sources' health, counts, last and next runs")
     c.add_argument("--format", choices=("table", "json"), default="table")
-    c.set_defaults(func=cmd_status)
+    c.set_defaults(func=_cmd_status)
 
     c = sub.add_parser("sources", help="import sources from OPML, or export them as OPML")
     srcs = c.add_subparsers(title="sources commands", metavar="ACTION")
     c.set_defaults(func=functools.partial(_usage, c))
     sc = srcs.add_parser("import", help="append the new feeds of an OPML file to trends.toml")
     sc.add_argument("file", metavar="FILE.opml")
-    sc.set_defaults(func=cmd_sources_import)
+    sc.set_defaults(func=_cmd_sources_import)
     sc = srcs.add_parser("export", help="print the configured sources as OPML")
-    sc.set_defaults(func=cmd_sources_export)
+    sc.set_defaults(func=_cmd_sources_export)
 
     c = sub.add_parser("serve", help="serve the scheduled deployments on a Prefect server")
     c.add_argument("--port", type=int, default=4200,
                    help="port of the local Prefect server to start (default 4200); "
                         "unused when PREFECT_API_URL is set")
-    c.set_defaults(func=cmd_serve)
+    c.set_defaults(func=_cmd_serve)
     return p
 
 
@@ -198,7 +200,7 @@ def _on_prefect(config: Config | None = None) -> bool:
     return True
 
 
-def cmd_init(args: argparse.Namespace) -> int:
+def _cmd_init(args: argparse.Namespace) -> int:
     from trends.config.starter import STARTER_CONFIG
     from warehouse.writer import open_writer
 
@@ -216,7 +218,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_ingest(args: argparse.Namespace) -> int:
+def _cmd_ingest(args: argparse.Namespace) -> int:
     config = _config(args)
     config.require_sources("ingest")
     if args.source:
@@ -247,7 +249,7 @@ def _replay(config: Config, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_score(args: argparse.Namespace) -> int:
+def _cmd_score(args: argparse.Namespace) -> int:
     config = _config(args)
     if _on_prefect(config):
         from flows.pipeline import score
@@ -260,7 +262,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_digest(args: argparse.Namespace) -> int:
+def _cmd_digest(args: argparse.Namespace) -> int:
     config = _config(args)
     config.require_clients("digest")
     if args.client:
@@ -285,7 +287,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def _cmd_run(args: argparse.Namespace) -> int:
     config = _config(args)
     config.require_sources("run")
     if _on_prefect(config):
@@ -302,7 +304,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_alerts(args: argparse.Namespace) -> int:
+def _cmd_alerts(args: argparse.Namespace) -> int:
     config = _config(args)
     config.require_clients("alerts")
     if _on_prefect(config):
@@ -319,7 +321,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_feedback(args: argparse.Namespace) -> int:
+def _cmd_feedback(args: argparse.Namespace) -> int:
     from trends.deliver.feedback_job import collect, weekly_summary
 
     config = _config(args)
@@ -341,7 +343,7 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+def _cmd_report(args: argparse.Namespace) -> int:
     from trends.deliver.page_job import write_reports
     from warehouse.snapshot import open_reader
 
@@ -355,17 +357,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
+def _cmd_demo(args: argparse.Namespace) -> int:
     from trends.demo.runner import run_demo
 
     return run_demo(Path(args.dir), on_prefect=_on_prefect())
 
 
-def cmd_sql(args: argparse.Namespace) -> int:
+def _cmd_sql(args: argparse.Namespace) -> int:
     return _run_sql(_config(args, warn=False), args.query, None, args)
 
 
-def cmd_query(args: argparse.Namespace) -> int:
+def _cmd_query(args: argparse.Namespace) -> int:
     from warehouse.named import all_queries, get
 
     if not args.name:
@@ -414,7 +416,7 @@ def _usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     return EXIT_USAGE
 
 
-def cmd_sources_import(args: argparse.Namespace) -> int:
+def _cmd_sources_import(args: argparse.Namespace) -> int:
     from trends.collect.opml import import_into
 
     path = resolve_path(args.config)
@@ -438,21 +440,21 @@ def cmd_sources_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_sources_export(args: argparse.Namespace) -> int:
+def _cmd_sources_export(args: argparse.Namespace) -> int:
     from trends.collect.opml import write_opml
 
     sys.stdout.write(write_opml(_config(args, warn=False).sources).decode("utf-8"))
     return EXIT_OK
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def _cmd_serve(args: argparse.Namespace) -> int:
     config = _config(args)
     from flows.serve import serve
 
     return serve(config, port=args.port)
 
 
-def cmd_status(args: argparse.Namespace) -> int:
+def _cmd_status(args: argparse.Namespace) -> int:
     from flows import prefect_api
     from trends.status_job import collect
 

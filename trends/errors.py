@@ -13,6 +13,10 @@ TrendsError
 
 from __future__ import annotations
 
+__all__ = ["ConfigError", "DeliveryError", "FetchError", "PartialDeliveryError",
+           "PermanentFetchError", "StoragePathError", "TransientFetchError", "TrendsError",
+           "WarehouseError"]
+
 
 class TrendsError(Exception):
     """Base class of every error this package raises on purpose."""

@@ -15,6 +15,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 if TYPE_CHECKING:
     import pyarrow as pa
 
+__all__ = ["Article", "Candidate", "CandidateColumns", "Digest", "FeedItem", "FetchRecord",
+           "Idea", "Moment", "ScoredTopic", "Sensitivity", "SourceState", "TopicContext",
+           "TopicSignal", "window_stats_schema"]
+
 
 @dataclass(slots=True)
 class FeedItem:

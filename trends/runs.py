@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from trends.deliver.digest_job import DigestSummary
     from trends.deliver.feedback_job import FeedbackSummary
 
+__all__ = ["WRITER_WAIT_S", "alerts", "digest", "feedback", "ingest", "owed_digests", "score"]
+
 # A job that finds the warehouse busy waits this long for the other writer to finish. Writers
 # queue on a lock file, and each publishes the read snapshot before it lets the next one in; an
 # ingest of slow feeds holds it for at most its sources' deadline.

@@ -12,6 +12,8 @@ from trends.collect.normalize import utcnow
 from trends.config import Config
 from trends.config.schedule import next_runs
 
+__all__ = ["collect"]
+
 
 def collect(config: Config, *, now: datetime | None = None, prefect_url: str | None = None,
             scheduler: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:

@@ -24,6 +24,9 @@ import duckdb
 
 from trends.errors import TrendsError
 
+__all__ = ["DEFAULT_LIMIT", "DEFAULT_TIMEOUT_S", "QueryError", "QueryResult", "QueryTimeout",
+           "check_statement", "run_query"]
+
 DEFAULT_LIMIT = 1000
 DEFAULT_TIMEOUT_S = 30.0
 

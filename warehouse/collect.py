@@ -19,6 +19,10 @@ import pyarrow as pa
 from trends.config import SourceConfig
 from trends.models import FeedItem, FetchRecord, SourceState
 
+__all__ = ["event_time", "existing_item_keys", "failing_sources", "insert_items",
+           "recent_headlines", "record_fetches", "replayed_snapshots", "set_new_items",
+           "source_states", "stored_alternatives", "sync_sources", "unseen_keys"]
+
 _SOURCE_SCHEMA = pa.schema([
     ("name", pa.string()), ("kind", pa.string()), ("url", pa.string()),
     ("language", pa.string()), ("every_seconds", pa.int32()),

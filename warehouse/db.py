@@ -18,6 +18,8 @@ import duckdb
 from trends.errors import WarehouseError
 from warehouse.paths import ensure_parent, storage_error
 
+__all__ = ["connect", "connect_locked", "connect_url", "migrate", "migrations", "open_warehouse"]
+
 _MIGRATION = re.compile(r"^(\d{4})_[\w-]+\.sql$")
 
 

@@ -17,6 +17,8 @@ from importlib import resources
 
 from trends.errors import ConfigError
 
+__all__ = ["NamedQuery", "all_queries", "get", "parse"]
+
 _PARAM = re.compile(r"^--\s*param\s+(\w+)\s*(?:=\s*([^:]*?))?\s*:\s*(.*)$")
 _NAME = re.compile(r"^[a-z0-9_]+$")
 

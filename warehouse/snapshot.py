@@ -36,6 +36,8 @@ from warehouse.paths import SNAPSHOT, ensure_parent, storage_error
 if TYPE_CHECKING:
     from trends.config import WarehouseConfig
 
+__all__ = ["Published", "connect_snapshot", "open_reader", "publish"]
+
 
 @dataclass(frozen=True, slots=True)
 class Published:

@@ -6,6 +6,8 @@ from typing import Any
 
 import duckdb
 
+__all__ = ["last_runs", "rows_as_dicts", "status"]
+
 
 def rows_as_dicts(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     names = [d[0] for d in cur.description or []]

@@ -15,6 +15,9 @@ import pyarrow.compute as pc
 
 from trends.models import CandidateColumns, window_stats_schema
 
+__all__ = ["cooccurring_hashtags", "pending_items", "save_mentions", "save_signals",
+           "save_stories", "save_word_roots", "topic_stories", "window_stats", "word_roots"]
+
 
 def pending_items(con: duckdb.DuckDBPyConnection, limit: int) -> list[tuple[Any, ...]]:
     """Items whose topics have not been extracted yet: (key, title, summary, language, source,

@@ -34,8 +34,8 @@ def both(body: bytes, content_type: str = "application/rss+xml",
     if fast is None:
         return None, slow, True
     items = [asdict(rss.entry_to_item(e, source=source, language=None)) for e in fast[0]]
-    same_language = (rss._feed_language(fast[1], source)
-                     == rss._feed_language(d.feed.get("language"), source))
+    same_language = (rss.feed_language(fast[1], source)
+                     == rss.feed_language(d.feed.get("language"), source))
     return items, slow, same_language
 
 
@@ -182,12 +182,12 @@ def test_dates_as_feedparser_reads_them() -> None:
     direct = 0
     for value in found:
         assert feedxml.parse_date(value) == _parse_date(value), value
-        direct += bool(feedxml._W3DTF.match(value) or feedxml._RFC822.match(value))
+        direct += feedxml.parse_common_date(value) is not None
     assert direct > len(found) // 2      # the direct path is the one that runs
 
 
 def test_links_resolve_as_feedparser_resolves_them() -> None:
-    # the shortcuts in feedxml._resolve against feedparser's own urljoin, on random URIs
+    # the shortcuts in feedxml.resolve_uri against feedparser's own urljoin, on random URIs
     from feedparser.urls import _urljoin
 
     rnd = random.Random(2)
@@ -198,5 +198,5 @@ def test_links_resolve_as_feedparser_resolves_them() -> None:
         for _ in range(20_000):
             value = (rnd.choice(heads) + "".join(rnd.choice(chars)
                                                  for _ in range(rnd.randrange(8)))).strip()
-            assert feedxml._resolve(base, value) == (_urljoin(base, value) if value else ""), \
+            assert feedxml.resolve_uri(base, value) == (_urljoin(base, value) if value else ""), \
                 (base, value)

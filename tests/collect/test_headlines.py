@@ -165,7 +165,7 @@ def test_storyteller_process_agrees_and_survives_being_killed(tmp_path) -> None:
     import os
     import signal
 
-    from trends.collect.ingest_job import _parse_pool, _RunStories
+    from trends.collect.ingest_job import process_pool, RunStories
 
     rnd = random.Random(5)
     words = [f"w{i}" for i in range(300)]
@@ -173,13 +173,13 @@ def test_storyteller_process_agrees_and_survives_being_killed(tmp_path) -> None:
              for i in range(300)]
     again = [h._replace(key="b" + h.key[1:], at=h.at + timedelta(hours=1)) for h in first]
     with open_warehouse(tmp_path / "w.duckdb") as con:
-        local = _RunStories(con, NOW)
-        pool = _parse_pool(1)
+        local = RunStories(con, NOW)
+        pool = process_pool(1)
         try:
-            told = _RunStories(con, NOW, pool)
+            told = RunStories(con, NOW, pool)
             assert told.submit(first)() == local.submit(first)()
-            for pid in list(pool._processes):      # the storyteller dies between batches
-                os.kill(pid, signal.SIGKILL)
+            # the storyteller dies between batches
+            os.kill(pool.submit(os.getpid).result(), signal.SIGKILL)
             stories = told.submit(again)()
         finally:
             pool.shutdown(wait=True)

@@ -315,7 +315,7 @@ def test_host_limiter_caps_requests_in_flight_per_host() -> None:
 
 
 def test_alarms_fire_at_their_deadline_unless_cancelled() -> None:
-    alarms = http._Alarms()
+    alarms = http.Alarms()
     fired: list[tuple[str, float]] = []
     done = threading.Event()
     start = time.monotonic()

@@ -167,11 +167,11 @@ def test_a_week_of_digests_never_repeats_a_caption_or_hook(tone: str) -> None:
 
 
 def test_every_angle_has_templates_for_a_week_in_both_languages() -> None:
-    from trends.decide.ideas.writer import _TEMPLATES, ROTATION
+    from trends.decide.ideas.writer import TEMPLATES, ROTATION
 
     for angle in ANGLES:
         for lang in ("id", "en"):
-            hooks, captions = _TEMPLATES[(angle, lang)]
+            hooks, captions = TEMPLATES[(angle, lang)]
             assert len(set(hooks)) >= ROTATION and len(set(captions)) >= ROTATION, (angle, lang)
 
 

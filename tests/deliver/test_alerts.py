@@ -212,9 +212,8 @@ def test_alerts_exactly_once_under_failures(tmp_path: Path, slack: SlackServer,
             pass
         finally:
             con.close()
-        slack._lost.clear()
-    slack.chaos(0, 0, 0)
-    slack._faults.clear()
+        slack.clear_faults()
+    slack.clear_faults()
     con = connect(config.warehouse.path)
     # A calm last run (no new spikes) delivers whatever is still owed.
     run_alerts(con, dataclasses.replace(config, clients=()), Env(TOKEN, slack.base_url),

@@ -147,8 +147,7 @@ def test_failed_digest_is_sent_on_the_next_run(tmp_path: Path, slack: SlackServe
     first = run_digests(con, config, Env(TOKEN, slack.base_url), now=NOW,
                         day=date(2026, 11, 21), sender=sender(slack, max_retries=1))
     assert first.failed == ["client-0/2026-11-21"] and parents(slack) == []
-    slack.fail_next(0)
-    slack._faults.clear()
+    slack.clear_faults()
     second = run_digests(con, config, Env(TOKEN, slack.base_url), now=NOW, sender=sender(slack))
     # Yesterday's failed digest goes out first, then today's.
     assert second.sent == ["client-0/2026-11-21", "client-0/2026-11-22"]
@@ -200,9 +199,8 @@ def test_exactly_once_under_random_failures_and_crashes(tmp_path: Path, slack: S
             crashes += 1
         finally:
             con.close()
-        slack._lost.clear()
-    slack.chaos(0, 0, 0)
-    slack._faults.clear()
+        slack.clear_faults()
+    slack.clear_faults()
     con = connect(config.warehouse.path)
     for d in days:        # a calm last run per day delivers whatever is still owed
         recovered += len(run_digests(con, config, Env(TOKEN, slack.base_url), day=d, now=NOW,
@@ -263,7 +261,7 @@ def test_owed_digest_goes_out_with_the_next_cycle(tmp_path: Path, slack: SlackSe
     first = run_digests(con, config, Env(TOKEN, slack.base_url), now=NOW,
                         sender=sender(slack, max_retries=0))
     assert len(first.failed) == 2 and parents(slack) == []
-    slack._faults.clear()
+    slack.clear_faults()
     again = resend_owed(con, config, Env(TOKEN, slack.base_url), now=NOW, sender=sender(slack))
     assert again.sent == ["client-0/2026-11-22", "client-1/2026-11-22"]
     assert resend_owed(con, config, Env(TOKEN, slack.base_url), now=NOW,

@@ -120,7 +120,8 @@ def completed_ingest(url: str) -> bool:
 
 
 def deployments(url: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = prefect_api._call(url, "/deployments/filter", {"limit": 50})
+    found = prefect_api.deployments(url)
+    assert found is not None
     return found
 
 

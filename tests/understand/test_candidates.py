@@ -256,19 +256,29 @@ def test_parallel_extraction_stores_the_same_mentions(tmp_path: Path, monkeypatc
     assert found[1] == found[2] == found[3] and len(found[1][0]) > 80
 
 
-def test_a_chunk_whose_worker_died_is_extracted_here() -> None:
-    from concurrent.futures import Future
+def test_a_chunk_whose_worker_died_is_extracted_here(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from concurrent.futures import Future, ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     from trends.understand import extract_job as extract
     from trends.understand.candidates import items_candidates
 
-    chunk = [("Harga Emas Antam Naik Lagi", "", "id", None)]
-    future: Future[object] = Future()
-    future.set_exception(BrokenProcessPool("killed"))
-    learned: dict[str, str] = {}
-    assert extract._result(future, chunk, learned) == items_candidates(chunk)  # type: ignore[arg-type]
-    assert items_candidates(chunk).keys
+    class DyingWorkers(ProcessPoolExecutor):
+        """Every chunk sent to a worker comes back as a dead worker's."""
+
+        def submit(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            future: Future[object] = Future()
+            future.set_exception(BrokenProcessPool("killed"))
+            return future
+
+    monkeypatch.setattr(extract, "PARALLEL_MIN_ITEMS", 2)
+    monkeypatch.setattr(extract, "CHUNK_ITEMS", 2)
+    monkeypatch.setattr(extract, "ProcessPoolExecutor", DyingWorkers)
+    rows = [(f"k{i}", f"Harga Emas Antam Naik Lagi {i}", "", "id", "s", None, None)
+            for i in range(9)]
+    found, _ = extract.extract_all(rows, workers=2)
+    assert found == items_candidates([(r[1], r[2], r[3], r[6]) for r in rows])
+    assert found.keys
 
 
 def test_extraction_goes_on_here_when_no_worker_starts(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

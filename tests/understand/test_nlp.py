@@ -24,7 +24,7 @@ from trends.understand.nlp import (
 )
 from trends.understand.nlp.slang import SLANG_ID
 from trends.understand.nlp.stem import learn_roots, take_learned_roots
-from trends.understand.nlp.tokenize import Token, _scan
+from trends.understand.nlp.tokenize import Token, scan_clauses
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -73,7 +73,7 @@ def _clauses_by_full_scan(text: str) -> list[list[Token]]:
     """The whole text through the full pattern, as tokenize_clauses did before its whitespace
     fast path: the oracle for test_clauses_equal_a_full_scan."""
     clauses: list[list[Token]] = []
-    current, _ = _scan(text, 0, len(text), clauses, [], True)
+    current, _ = scan_clauses(text, 0, len(text), clauses, [], True)
     if current:
         clauses.append(current)
     return clauses

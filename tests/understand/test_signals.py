@@ -17,7 +17,7 @@ from trends.errors import ConfigError
 from trends.models import TopicSignal
 from trends.understand.extract_job import extract_pending
 from trends.understand.signals.rules import detect_bursts, posting_window, trend_state
-from trends.understand.signals.vectorized import _round, compute_signals, window_stats_table
+from trends.understand.signals.vectorized import round_like_python, compute_signals, window_stats_table
 from warehouse import understand as sql
 from warehouse.collect import sync_sources
 from warehouse.db import open_warehouse
@@ -267,7 +267,7 @@ def test_round_is_pythons_round() -> None:
     values += [rng.uniform(-1000, 1000) for _ in range(20000)]
     values += [round(rng.uniform(0, 10), 4) + 0.00005 for _ in range(20000)]   # near a half
     for digits in (3, 4):
-        got = _round(np.array(values), digits)
+        got = round_like_python(np.array(values), digits)
         expected = [round(v, digits) for v in values]
         assert got.tolist() == expected
         assert [math.copysign(1, v) for v in got.tolist()] == [math.copysign(1, v)

@@ -25,6 +25,10 @@ import httpx
 from trends import __version__
 from trends.errors import FetchError, PermanentFetchError, TransientFetchError
 
+__all__ = ["Alarms", "DEADLINE_READ_TIMEOUTS", "FetchResult", "HostLimiter", "MAX_BYTES",
+           "MAX_REDIRECTS", "MAX_RETRY_AFTER", "PER_HOST", "USER_AGENT", "default_deadline",
+           "fetch", "make_client"]
+
 USER_AGENT = f"trends/{__version__} (+feed reader; polite polling with conditional GET)"
 MAX_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
@@ -277,7 +281,7 @@ class _Watchdog:
             _ALARMS.cancel(self._alarm)
 
 
-class _Alarms:
+class Alarms:
     """One thread that runs callbacks at their deadlines, for every fetch of the process: a
     timer thread per fetch cost ~1 ms of start-up each, a third of a warm run."""
 
@@ -314,7 +318,7 @@ class _Alarms:
                 callback()
 
 
-_ALARMS = _Alarms()
+_ALARMS = Alarms()
 
 
 class HostLimiter:

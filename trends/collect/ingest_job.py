@@ -35,6 +35,9 @@ from trends.models import FeedItem, FetchRecord, SourceState
 from warehouse import collect as sql
 from warehouse.writer import LazyWriter
 
+__all__ = ["IngestSummary", "PROCESS_POOL_MIN", "RunStories", "STORE_BATCH", "due_sources",
+           "fetch_source", "ingest", "parse_body", "plan", "process_pool", "store_results"]
+
 # A run with more sources due than this parses in a process pool (see the module docstring).
 PROCESS_POOL_MIN = 8
 # A run stores its results in batches of about this many items (see `ingest`).
@@ -182,10 +185,10 @@ def ingest(con: duckdb.DuckDBPyConnection | LazyWriter, config: Config, *,
     limiter = http.HostLimiter(per_host)
     procs = _cores() if processes is None else processes
     parallel = procs > 1 and len(due) > PROCESS_POOL_MIN
-    parser = _parse_pool(procs) if parallel else None
+    parser = process_pool(procs) if parallel else None
     # Grouping into stories is pure Python too, and the parent's one core is already busy
     # fetching and storing: a large run does it in a process of its own.
-    storyteller = _parse_pool(1) if parallel else None
+    storyteller = process_pool(1) if parallel else None
     store = _Store(writer, now, storyteller)
     try:
         # One transaction for the run, opened when the first batch is ready and written in
@@ -209,9 +212,9 @@ def ingest(con: duckdb.DuckDBPyConnection | LazyWriter, config: Config, *,
             store.rollback()
             raise
     finally:
-        for process_pool in (parser, storyteller):
-            if process_pool is not None:
-                process_pool.shutdown(wait=True, cancel_futures=True)
+        for processes in (parser, storyteller):
+            if processes is not None:
+                processes.shutdown(wait=True, cancel_futures=True)
         if own_client:
             client.close()
     return summary
@@ -242,7 +245,7 @@ class _Store:
                  storyteller: ProcessPoolExecutor | None = None) -> None:
         self.writer, self.now, self.storyteller = writer, now, storyteller
         self.con: duckdb.DuckDBPyConnection | None = None
-        self.stories: _RunStories | None = None
+        self.stories: RunStories | None = None
         self.run_keys: set[str] = set()
         # the batch whose stories are being matched, and the call that gives them
         self.waiting: tuple[Sequence[tuple[FetchRecord, list[FeedItem], datetime]],
@@ -255,7 +258,7 @@ class _Store:
         if self.con is None:
             self.con = self.writer.get()
             self.con.execute("BEGIN TRANSACTION")
-            self.stories = _RunStories(self.con, self.now, self.storyteller)
+            self.stories = RunStories(self.con, self.now, self.storyteller)
         assert self.stories is not None
         new = [h for h in _new_headlines(self.con, batch) if h.key not in self.run_keys]
         self.run_keys.update(h.key for h in new)
@@ -299,7 +302,7 @@ def _parse(parser: Executor | None,
     return parse_body(*args)
 
 
-def _parse_pool(processes: int) -> ProcessPoolExecutor:
+def process_pool(processes: int) -> ProcessPoolExecutor:
     # fork: a worker is ready in milliseconds with everything already imported, where spawn
     # costs every run a new interpreter that re-imports the caller's main module (the CLI
     # imports Prefect). The pool is created, and its workers forked, before this run starts
@@ -338,7 +341,7 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, summary: IngestSummary,
     summary.new_items += sum(new.values())
 
 
-class _RunStories:
+class RunStories:
     """The story index of one ingest run: the stored headlines of the days before `now`,
     loaded when the run's first new item needs it, then every new headline of the run.
 
@@ -389,7 +392,7 @@ class _RunStories:
         return result
 
 
-# The story index of the run, in the storyteller process (see `_RunStories`).
+# The story index of the run, in the storyteller process (see `RunStories`).
 _TOLD: dedup.StoryIndex | None = None
 
 

@@ -13,6 +13,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from trends.models import FeedItem
 
+__all__ = ["canonical_url", "clean_text", "identify_entries", "item_key", "repair_charset",
+           "safe_link", "slack_time", "struct_to_utc", "utcnow"]
+
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
 _BREAK = re.compile(r"<\s*(br|/p|/div|/li|/h\d|p|div|li)\b[^>]*>", re.I)
 _TAG = re.compile(r"<[^>]*>")

@@ -35,6 +35,9 @@ from trends.config import (
 )
 from trends.errors import ConfigError
 
+__all__ = ["ImportPlan", "OpmlSource", "append_sources", "check_config_text", "detect_kind",
+           "format_every", "import_into", "plan_import", "read_opml", "toml_string", "write_opml"]
+
 
 @dataclass(frozen=True, slots=True)
 class OpmlSource:

@@ -32,6 +32,8 @@ from trends.config.settings import (
 )
 from trends.errors import ConfigError
 
+__all__ = ["load_config", "parse_config", "parse_every", "resolve_path"]
+
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _EVERY = re.compile(r"^(\d+)\s*([smhd])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 from trends.config import DEFAULT_EVERY, ClientConfig, Config
 
+__all__ = ["digest_cron", "ingest_interval", "next_digest", "next_ingest", "next_runs"]
+
 
 def ingest_interval(config: Config) -> timedelta:
     """The shortest poll interval of any source (the default 15 min when there are none)."""

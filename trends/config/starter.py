@@ -1,5 +1,7 @@
 """The starter trends.toml that `trends init` writes: real Indonesian sources, two clients."""
 
+__all__ = ["STARTER_CONFIG"]
+
 STARTER_CONFIG = '''\
 # trends configuration. Secrets (SLACK_BOT_TOKEN) come from the environment, never from here.
 

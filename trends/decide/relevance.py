@@ -18,7 +18,12 @@ from functools import lru_cache
 from trends.config import ClientConfig, Keyword
 from trends.decide.safety import CATEGORY_LABELS, classify_topic, warning_text
 from trends.models import Moment, ScoredTopic, Sensitivity, TopicContext, TopicSignal
-from trends.understand.nlp.stem import _in_dictionary, match_form
+from trends.understand.nlp.stem import in_dictionary, match_form
+
+__all__ = ["LABEL_BONUS", "MIN_RELEVANCE", "MOMENT_BOOST", "MOMENT_MIN_STORIES", "count_matches",
+           "excluded_by", "explain", "keyword_hits", "keyword_specs", "matches_any",
+           "near_moment", "score_topic", "select_topics", "term_pattern", "text_forms",
+           "topic_sensitivity"]
 
 # Indonesian clitics and particles attach to words ("kopinya", "promonya", "diskonlah").
 _SUFFIXES = r"(?:nya|lah|kah|pun|an)?"
@@ -76,7 +81,7 @@ def text_forms(text: str) -> tuple[str, ...]:
 @lru_cache(maxsize=50_000)
 def _singular(form: str) -> str:
     if len(form) < 4 or not form.endswith("s") or form.endswith("ss") or not form.isascii() \
-            or not form.isalpha() or _in_dictionary(form):
+            or not form.isalpha() or in_dictionary(form):
         return form
     return form[:-1]
 

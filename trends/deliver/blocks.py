@@ -82,10 +82,10 @@ def fits(message: list[dict[str, Any]], group: list[dict[str, Any]]) -> bool:
     if not message:
         return True
     return (len(message) + len(group) <= MAX_BLOCKS
-            and size(message) + size(group) <= MAX_MESSAGE_TEXT)
+            and _size(message) + _size(group) <= MAX_MESSAGE_TEXT)
 
 
-def size(blocks: list[dict[str, Any]]) -> int:
+def _size(blocks: list[dict[str, Any]]) -> int:
     total = 0
     for b in blocks:
         if "text" in b:

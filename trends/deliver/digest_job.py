@@ -35,6 +35,10 @@ from warehouse import collect as ingest_sql
 from warehouse import decide as decide_sql
 from warehouse import deliver as outbox
 
+__all__ = ["CHART_DAYS", "CHART_OWED_DAYS", "CHART_TOPICS", "DELIVERY_WORKERS", "DIGEST_EVENT",
+           "DigestSummary", "build_digest", "chart_series", "digest_id", "is_due", "render",
+           "resend_owed", "run_digests"]
+
 DIGEST_EVENT = "trends_digest"
 CHART_DAYS = 7
 CHART_TOPICS = 3

@@ -21,7 +21,7 @@ from trends.deliver.digest_job import build_digest
 from trends.deliver.render import topics_of
 from warehouse import deliver as sql
 
-__all__ = ["write_reports", "render_page", "TOP_TOPICS", "CHART_DAYS"]
+__all__ = ["CHART_DAYS", "TOP_TOPICS", "Page", "render_page", "write_reports"]
 
 TOP_TOPICS = 8
 CHART_DAYS = 7

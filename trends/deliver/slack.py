@@ -183,7 +183,7 @@ class SlackSender:
                 continue
             try:
                 self.post(channel, blocks, f"{text} ({i}/{total})", thread_ts=parent,
-                          metadata=part_metadata(metadata, i))
+                          metadata=_part_metadata(metadata, i))
             except DeliveryError as exc:
                 raise PartialDeliveryError(
                     f"{exc} (thread reply {i}/{total}; parent ts {parent} was posted)",
@@ -328,7 +328,7 @@ class SlackSender:
         return f"{where}: cannot reach {self.base_url} ({_first_line(exc)})"
 
 
-def part_metadata(metadata: dict[str, Any] | None, part: int) -> dict[str, Any] | None:
+def _part_metadata(metadata: dict[str, Any] | None, part: int) -> dict[str, Any] | None:
     """The metadata of thread reply `part` (2, 3, ...) of a message: the parent's event type
     and id + "#part", so that a reply can be recognised like its parent."""
     if not metadata:

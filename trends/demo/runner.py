@@ -11,6 +11,8 @@ from pathlib import Path
 from trends.collect.normalize import utcnow
 from trends.config import Config, Env, load_config
 
+__all__ = ["WAREHOUSE_NAME", "run_demo"]
+
 WAREHOUSE_NAME = "trends.duckdb"
 
 

@@ -27,6 +27,9 @@ from zoneinfo import ZoneInfo
 
 from trends.demo.server import FeedServer
 
+__all__ = ["Article", "DEMO_CLIENTS", "DEMO_CLIENT_IDS", "DemoFeed", "PACIFIC", "SITES",
+           "STORIES", "Site", "Story", "World", "build_world", "serve_world"]
+
 DEMO_CLIENT_IDS = ("kopi-nusantara", "layar-emas", "belanja-kilat")
 PACIFIC = ZoneInfo("America/Los_Angeles")
 

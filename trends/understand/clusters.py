@@ -14,6 +14,8 @@ from datetime import timedelta
 
 from trends.models import TopicSignal
 
+__all__ = ["Cluster", "cluster_topics", "same_story"]
+
 _KIND_RANK = {"query": 3, "hashtag": 2, "name": 1, "phrase": 1}
 
 

@@ -18,13 +18,16 @@ from trends.understand.candidates import candidates_and_roots
 from trends.understand.nlp.stem import known_roots, learn_roots
 from warehouse import understand as sql
 
+__all__ = ["CHUNK_ITEMS", "PARALLEL_MIN_ITEMS", "default_workers", "extract_all",
+           "extract_pending"]
+
 # Below this many pending items one process is faster than starting a worker.
 PARALLEL_MIN_ITEMS = 2_000
 CHUNK_ITEMS = 250          # the unit of work shared between this process and the workers
 
 
-def _extract_all(rows: Sequence[tuple[Any, ...]],
-                 workers: int) -> tuple[CandidateColumns, dict[str, str]]:
+def extract_all(rows: Sequence[tuple[Any, ...]],
+                workers: int) -> tuple[CandidateColumns, dict[str, str]]:
     """The candidates of the rows (pending_items'), and the word roots that had to be
     computed for them (by this process or a worker) and are to be stored."""
     texts = [(r[1], r[2], r[3], r[6]) for r in rows]
@@ -136,7 +139,7 @@ def extract_pending(con: duckdb.DuckDBPyConnection, batch: int = 20_000,
     while rows := sql.pending_items(con, batch):
         if not done:
             learn_roots(sql.word_roots(con))    # each word is stemmed once, ever
-        found, learned = _extract_all(rows, workers)
+        found, learned = extract_all(rows, workers)
         sql.save_mentions(con, [(r[0], r[4], r[5]) for r in rows], found)
         sql.save_word_roots(con, learned)
         done += len(rows)

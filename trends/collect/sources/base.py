@@ -21,6 +21,8 @@ from typing import Protocol
 from trends.config import SourceConfig
 from trends.models import FeedItem
 
+__all__ = ["ParseFn", "Parsed", "SourceKind"]
+
 
 @dataclass(slots=True)
 class Parsed:

@@ -24,6 +24,8 @@ from trends.config import SourceConfig
 from trends.errors import PermanentFetchError
 from trends.models import FeedItem
 
+__all__ = ["WEB_BASE", "parse"]
+
 WEB_BASE = "https://bsky.app"
 _WHAT = 'the JSON of app.bsky.unspecced.getTrendingTopics ({"topics": [...]})'
 

@@ -30,6 +30,9 @@ from feedparser.html import _cp1252
 from feedparser.urls import _urljoin, make_safe_absolute_uri
 from lxml import etree
 
+__all__ = ["ATOM", "Decline", "PlainFeed", "parse_common_date", "parse_date", "read",
+           "resolve_uri"]
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 _CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
 _DC = "{http://purl.org/dc/elements/1.1/}"
@@ -154,7 +157,7 @@ def _rss(root: Any, base: str) -> PlainFeed:
         elif tag in _LANGUAGE:
             language = _text(el)
         elif tag == "link" and not el.attrib and not len(el):
-            home = _link(_resolve(base, _text(el))) or None
+            home = _link(resolve_uri(base, _text(el))) or None
     return PlainFeed(entries, language, home)
 
 
@@ -182,11 +185,11 @@ def _rss_item(item: Any, base: str) -> dict[str, Any]:
         e["title"] = fields["title"][0]
     if "guid" in fields:
         guid, link_before = fields["guid"]
-        e["id"] = _resolve(base, guid) if guid_is_link else guid
+        e["id"] = resolve_uri(base, guid) if guid_is_link else guid
         if guid_is_link and not link_before:
             e["link"] = e["id"]
     if "link" in fields:
-        e["link"] = _link(_resolve(base, fields["link"][0]))
+        e["link"] = _link(resolve_uri(base, fields["link"][0]))
     if "description" in fields:
         e["summary"] = fields["description"][0]
     if _CONTENT + "encoded" in fields:
@@ -218,7 +221,7 @@ def _atom(root: Any, base: str) -> PlainFeed:
         elif el.tag == ATOM + "link" and not len(el):
             attrs = _attrs(el)
             if "href" in attrs and attrs.get("rel", "alternate") == "alternate":
-                home = _resolve(base, attrs["href"]) or None
+                home = resolve_uri(base, attrs["href"]) or None
     return PlainFeed(entries, language, home)
 
 
@@ -252,7 +255,7 @@ def _atom_entry(entry: Any, base: str) -> dict[str, Any]:
     if ATOM + "title" in fields:
         e["title"] = fields[ATOM + "title"]
     if ATOM + "id" in fields:
-        e["id"] = _resolve(base, fields[ATOM + "id"])
+        e["id"] = resolve_uri(base, fields[ATOM + "id"])
     link = link if link is not None else e.get("id")
     if link is not None:
         e["link"] = link
@@ -281,7 +284,7 @@ def _atom_link(el: Any, base: str) -> str | None:
     rel = attrs.get("rel", "alternate")
     kind = attrs.get("type", "application/atom+xml" if rel == "self" else "text/html")
     if rel == "alternate" and kind in ("text/html", "html", "application/xhtml+xml", "xhtml"):
-        return _resolve(base, attrs["href"])
+        return resolve_uri(base, attrs["href"])
     return None
 
 
@@ -315,6 +318,13 @@ def parse_date(value: str) -> time.struct_time | None:
     """feedparser's date parsing, with the two forms nearly every feed uses (W3C/ISO 8601 and
     RFC 822 as written by machines) read directly: feedparser tries up to nine parsers in
     turn. Anything else, or anything odd about these, goes to feedparser."""
+    direct = parse_common_date(value)
+    return direct if direct is not None else _parse_date(value)
+
+
+def parse_common_date(value: str) -> time.struct_time | None:
+    """The date of `value` when it is one of the two common machine-written forms and valid;
+    None for anything else (which `parse_date` hands to feedparser)."""
     if m := _W3DTF.match(value):
         y, mo, d, hh, mm, ss = (int(x) for x in m.group(1, 2, 3, 4, 5, 6))
         sign, tzh, tzm = m.group(7, 8, 9)
@@ -323,12 +333,12 @@ def parse_date(value: str) -> time.struct_time | None:
         mo = _MONTHS[m.group(2)]
         sign, tzh, tzm = m.group(7, 8, 9)
     else:
-        return _parse_date(value)  # type: ignore[no-any-return]
+        return None
     offset = 0 if sign is None else (int(tzh) * 60 + int(tzm)) * (-1 if sign == "-" else 1)
     try:
         return (datetime(y, mo, d, hh, mm, ss) - timedelta(minutes=offset)).utctimetuple()
     except (ValueError, OverflowError):
-        return _parse_date(value)  # type: ignore[no-any-return]
+        return None
 
 
 @lru_cache(maxsize=256)
@@ -371,7 +381,7 @@ def _root_language(root: Any) -> str:
     return lang.replace("_", "-") if lang else ""
 
 
-def _resolve(base: str, value: str) -> str:
+def resolve_uri(base: str, value: str) -> str:
     """feedparser's resolution of a link or id against the feed's URL."""
     if not value or (_PLAIN_URL.match(value) and "?#" not in value):
         return value

@@ -24,6 +24,8 @@ from trends.collect.sources.rss import entry_to_item, read_feed
 from trends.config import SourceConfig
 from trends.models import FeedItem
 
+__all__ = ["parse", "request_url", "split_publisher"]
+
 _EDITIONS = {
     "id": {"hl": "id", "gl": "ID", "ceid": "ID:id"},
     "en": {"hl": "en-ID", "gl": "ID", "ceid": "ID:en"},

@@ -23,6 +23,8 @@ from trends.config import SourceConfig
 from trends.errors import PermanentFetchError
 from trends.models import FeedItem
 
+__all__ = ["parse", "parse_traffic"]
+
 _TRAFFIC = re.compile(r"([\d.,]+)\s*([KkMm]|rb|ribu|jt|juta)?\+?")
 _MULTIPLIERS = {"k": 1e3, "rb": 1e3, "ribu": 1e3, "m": 1e6, "jt": 1e6, "juta": 1e6}
 

@@ -21,6 +21,8 @@ from trends.collect.sources.rss import entry_to_item, read_feed
 from trends.config import SourceConfig
 from trends.models import FeedItem
 
+__all__ = ["parse"]
+
 _POINTS = re.compile(r"\bPoints:\s*(\d+)", re.I)
 _COMMENTS = re.compile(r"#\s*Comments:\s*(\d+)", re.I)
 # hnrss's boilerplate paragraphs: everything else in the description is the post's own text.

@@ -8,6 +8,8 @@ from typing import Any
 
 from trends.errors import PermanentFetchError
 
+__all__ = ["daily_count_time", "load_json", "to_number", "utc_day"]
+
 
 def load_json(body: bytes, *, what: str) -> Any:
     """The decoded JSON body, or `PermanentFetchError("not_a_feed")` naming what was expected."""

@@ -14,6 +14,8 @@ from typing import Any
 
 from feedparser import FeedParserDict
 
+__all__ = ["looks_like_json_feed", "parse_json_feed"]
+
 _VERSION_PREFIX = "https://jsonfeed.org/version/"
 
 

@@ -24,6 +24,8 @@ from trends.config import SourceConfig
 from trends.errors import PermanentFetchError
 from trends.models import FeedItem
 
+__all__ = ["parse"]
+
 _WHAT = "a JSON array from /api/v1/trends/tags or /api/v1/trends/links"
 
 

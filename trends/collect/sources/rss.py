@@ -28,6 +28,8 @@ from trends.config import SourceConfig
 from trends.errors import PermanentFetchError
 from trends.models import FeedItem
 
+__all__ = ["entry_to_item", "feed_language", "parse", "parse_feed", "read_feed"]
+
 # Sanitizing and resolving relative URIs costs ~40% of feedparser's time; we strip all markup
 # ourselves and keep only absolute http(s) links, so neither is needed.
 _PARSE_OPTIONS: dict[str, Any] = {"sanitize_html": False, "resolve_relative_uris": False}
@@ -60,12 +62,12 @@ def parse(body: bytes, *, source: SourceConfig, content_type: str, url: str,
           fetched_at: datetime) -> Parsed:
     plain = feedxml.read(body, content_type=content_type, url=url)
     if plain is not None:     # a plain RSS/Atom feed, read 20x faster, as feedparser would
-        entries, feed_language, home = plain
+        entries, declared, home = plain
         warning = None
     else:
         d, warning = read_feed(body, content_type=content_type, url=url)
-        entries, feed_language, home = d.entries, d.feed.get("language"), d.feed.get("link")
-    language = _feed_language(feed_language, source)
+        entries, declared, home = d.entries, d.feed.get("language"), d.feed.get("link")
+    language = feed_language(declared, source)
     items = [entry_to_item(e, source=source, language=language) for e in entries]
     identify_entries(items, home)
     return Parsed(items=items, warning=warning)
@@ -104,7 +106,7 @@ def _summary_html(e: Any) -> str:
     return str(summary)
 
 
-def _feed_language(declared: str | None, source: SourceConfig) -> str | None:
+def feed_language(declared: str | None, source: SourceConfig) -> str | None:
     if source.language:
         return source.language
     lang = str(declared or "").lower()[:2]

@@ -26,6 +26,8 @@ from trends.config import SourceConfig
 from trends.errors import PermanentFetchError
 from trends.models import FeedItem
 
+__all__ = ["is_article", "parse", "request_url"]
+
 _DATE_SUFFIX = re.compile(r"/\d{4}/\d{2}/(\d{2}|all-days)/?$")
 _WHAT = "the JSON of /metrics/pageviews/top/{project}/{access}/YYYY/MM/DD"
 

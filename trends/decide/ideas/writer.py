@@ -51,7 +51,7 @@ def _load_templates() -> dict[tuple[str, str], tuple[tuple[str, ...], tuple[str,
     return out
 
 
-_TEMPLATES = _load_templates()
+TEMPLATES = _load_templates()
 
 _URGENCY: dict[str, dict[str, str]] = {
     "rising": {"en": "rising: post today", "id": "naik: posting hari ini"},
@@ -111,7 +111,7 @@ def write_ideas(client: ClientConfig, topics: list[ScoredTopic], local_date: dat
         tags = _hashtags(topic, client)
         values = {"topic": topic.label, "brand": client.name, "kw": _keyword(client, topic)}
         for lang in languages:
-            hooks, captions = _TEMPLATES[(angle, lang)]
+            hooks, captions = TEMPLATES[(angle, lang)]
             # Consecutive days take consecutive templates (from a per-topic starting point), so
             # a topic that trends all week never gets the same text twice in ROTATION days.
             topic_seed = (client.id, topic.key, lang)

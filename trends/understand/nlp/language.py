@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+__all__ = ["EN_FUNCTION_WORDS", "ID_FUNCTION_WORDS", "detect_language"]
+
 ID_FUNCTION_WORDS: frozenset[str] = frozenset("""
     yang dan di ke dari untuk dengan ini itu akan tidak ada dalam pada juga atau
     oleh karena sudah belum bisa menjadi adalah saat setelah bagi kepada tersebut

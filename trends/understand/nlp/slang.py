@@ -9,6 +9,8 @@ import re
 
 from trends.understand.nlp.stopwords import data_lines
 
+__all__ = ["SLANG_ID", "normalize_slang"]
+
 
 def _load() -> dict[str, str]:
     mapping: dict[str, str] = {}

@@ -15,6 +15,9 @@ from typing import Any
 from trends.understand.nlp.slang import normalize_slang
 from trends.understand.nlp.tokenize import mention_name, split_hashtag, tokenize
 
+__all__ = ["in_dictionary", "is_common_word", "known_roots", "learn_roots", "match_form", "stem",
+           "take_learned_roots"]
+
 _VOWELS = frozenset("aeiou")
 
 
@@ -30,7 +33,7 @@ def _stemmer() -> Any:
     return Stemmer(ArrayDictionary(StemmerFactory().get_words()))
 
 
-def _in_dictionary(word: str) -> bool:
+def in_dictionary(word: str) -> bool:
     return bool(_stemmer().get_dictionary().contains(word))
 
 
@@ -81,7 +84,7 @@ def take_learned_roots() -> dict[str, str]:
 
 def _root(low: str) -> str:
     root: str = _stemmer().stem_word(low)
-    if root != low or _in_dictionary(low):
+    if root != low or in_dictionary(low):
         return root
     return _colloquial_root(low)
 
@@ -94,7 +97,7 @@ def is_common_word(word: str) -> bool:
     low = word.lower()
     if len(low) < 3 or not low.replace("-", "").isalpha():
         return False
-    return _in_dictionary(low) or _in_dictionary(stem(low))
+    return in_dictionary(low) or in_dictionary(stem(low))
 
 
 def _colloquial_root(word: str) -> str:
@@ -105,7 +108,7 @@ def _colloquial_root(word: str) -> str:
     if word.endswith("in") and len(word) >= 6:
         # Informal -in for -kan/-i: "beliin" -> beli, "nyobain" -> coba.
         base = word[:-2]
-        root = base if _in_dictionary(base) else _prefix_root(base)
+        root = base if in_dictionary(base) else _prefix_root(base)
         if root is not None:
             return root
     return _prefix_root(word) or word
@@ -123,7 +126,7 @@ def _prefix_root(word: str) -> str | None:
     elif word.startswith("n") and word[1:2] in _VOWELS:
         options.append("t" + word[1:])
     for option in options:
-        if len(option) >= 3 and _in_dictionary(option):
+        if len(option) >= 3 and in_dictionary(option):
             return option
     return None
 

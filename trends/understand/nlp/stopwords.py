@@ -15,6 +15,9 @@ from importlib import resources
 import stopwordsiso
 from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
 
+__all__ = ["BOILERPLATE", "BOILERPLATE_PHRASES", "STOPWORDS_EN", "STOPWORDS_ID", "TOO_BROAD",
+           "data_lines", "is_boilerplate", "is_boilerplate_phrase", "is_stopword"]
+
 
 def data_lines(name: str) -> list[str]:
     """Non-empty, non-comment lines of a file in `trends/understand/nlp/data/`, stripped."""

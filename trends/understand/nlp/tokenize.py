@@ -13,6 +13,9 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+__all__ = ["Token", "mention_name", "scan_clauses", "split_hashtag", "tokenize",
+           "tokenize_clauses"]
+
 # Alternatives are tried in order: a URL must win over its words, a hashtag over
 # its word, a separated number over the plain digits it starts with.
 _TLDS = ("com", "net", "org", "id", "io", "co", "tv", "me", "info", "biz", "app")
@@ -107,13 +110,13 @@ def tokenize_clauses(text: str) -> list[list[Token]]:
             clauses.append(current)
             current = []
             continue
-        current, sentence_start = _scan(text, start, pos, clauses, current, sentence_start)
+        current, sentence_start = scan_clauses(text, start, pos, clauses, current, sentence_start)
     if current:
         clauses.append(current)
     return clauses
 
 
-def _scan(text: str, start: int, end: int, clauses: list[list[Token]], current: list[Token],
+def scan_clauses(text: str, start: int, end: int, clauses: list[list[Token]], current: list[Token],
           sentence_start: bool) -> tuple[list[Token], bool]:
     """Scan text[start:end] with the full pattern, adding to `clauses` the clauses it ends.
     Returns the clause still open and whether the next word starts a sentence."""

@@ -26,7 +26,7 @@ from trends.understand.signals.rules import (
     posting_window,
 )
 
-__all__ = ["Signals", "compute_signals", "window_stats_table"]
+__all__ = ["Signals", "compute_signals", "round_like_python", "window_stats_table"]
 
 
 def window_stats_table(rows: Iterable[Mapping[str, object]]) -> pa.Table:
@@ -127,7 +127,7 @@ def compute_signals(stats: pa.Table, as_of: datetime,
                                                                / settings.recent)))
         state[rows] = _states(series, spike_now, last_peak, last_half[rows], first_half[rows])
         spike[rows] = spike_now
-        zscore[rows] = _round(z, 3)
+        zscore[rows] = round_like_python(z, 3)
         peak_back[rows] = np.where(last_peak >= 0, length - 1 - last_peak, -1)
     state[(age_us <= settings.recent // _US) & (last_half >= first_half)] = _NEW
     windows = _posting_windows(state, peak_back, settings.recent)
@@ -135,13 +135,13 @@ def compute_signals(stats: pa.Table, as_of: datetime,
     peak_at = pa.array(np.where(has_peak, as_of_us - peak_back * (settings.recent // _US), 0),
                        pa.timestamp("us", tz="UTC"), mask=~has_peak)
 
-    velocity = _round(velocity, 3)
+    velocity = round_like_python(velocity, 3)
     volume = stats.column("volume").fill_null(0).to_numpy().astype(np.float64)
     max_volume = volume.max() if n else 0.0
-    volume = _round(volume / max_volume, 4) if max_volume > 0 else np.zeros(n)
+    volume = round_like_python(volume / max_volume, 4) if max_volume > 0 else np.zeros(n)
     # 0.5 ** x in Python, not numpy: numpy's vectorized power may differ in the last bit.
     half_lives = age_us / (settings.half_life // _US)
-    freshness = _round(np.fromiter(map(pow, repeat(0.5), half_lives.tolist()), np.float64, n), 4)
+    freshness = round_like_python(np.fromiter(map(pow, repeat(0.5), half_lives.tolist()), np.float64, n), 4)
     breadth = _ints(stats, "breadth")
     kind, label = stats.column("kind"), stats.column("label")
     # Several words, as str.split() counts them (the same whitespace, checked in a test).
@@ -161,12 +161,12 @@ def compute_signals(stats: pa.Table, as_of: datetime,
            # A lone word is rarely the story itself ("harga", "sale"): prefer the phrase.
            * np.where(specific, 1.0, 0.75))
     top = raw.max() if n else 0.0
-    trend = _round(raw / top, 4) if top > 0 else np.zeros(n)
+    trend = round_like_python(raw / top, 4) if top > 0 else np.zeros(n)
     series_column = (stats.column("series") if "series" in stats.column_names
                      else pa.array([[]] * n, pa.list_(pa.int32())))
     table = pa.table({
         "topic_key": stats.column("key"), "label": label, "kind": kind,
-        "mentions": pa.array(recent, pa.int32()), "baseline": _round(baseline, 3),
+        "mentions": pa.array(recent, pa.int32()), "baseline": round_like_python(baseline, 3),
         "velocity": velocity, "breadth": pa.array(breadth, pa.int32()), "volume": volume,
         "freshness": freshness,
         "first_seen_at": stats.column("first_seen_at").cast(pa.timestamp("us", tz="UTC")),
@@ -267,7 +267,7 @@ def _log1p(values: Ints) -> Floats:
     return np.array([math.log1p(v) for v in distinct.tolist()], np.float64)[which.reshape(-1)]
 
 
-def _round(values: Floats, digits: int) -> Floats:
+def round_like_python(values: Floats, digits: int) -> Floats:
     """Python's round(x, digits) of each value, to the bit: the nearest double to the decimal
     rounding (half to even) of the exact binary value. Scaling by 10**digits is exact enough
     but near a half, where those few values are rounded by Python itself."""
