@@ -212,9 +212,9 @@ def ingest(con: duckdb.DuckDBPyConnection | LazyWriter, config: Config, *,
             store.rollback()
             raise
     finally:
-        for processes in (parser, storyteller):
-            if processes is not None:
-                processes.shutdown(wait=True, cancel_futures=True)
+        for running in (parser, storyteller):
+            if running is not None:
+                running.shutdown(wait=True, cancel_futures=True)
         if own_client:
             client.close()
     return summary
