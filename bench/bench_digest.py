@@ -49,7 +49,8 @@ def main() -> int:
                    TIMESTAMPTZ '2026-11-15 20:00:00+00', TIMESTAMPTZ '2026-11-22 02:00:00+00'
                    FROM range(5) t(i)""")
     con.execute("""INSERT INTO topic_mentions SELECT i % 5 + 1, 'item' || i, 'detik',
-                   TIMESTAMPTZ '2026-11-22 02:00:00+00' - to_hours(i % 150) FROM range(3000) t(i)""")
+                   TIMESTAMPTZ '2026-11-22 02:00:00+00' - to_hours(i % 150)
+                   FROM range(3000) t(i)""")
     for c in config.clients:
         decide_sql.save_ideas(con, c.id, NOW.date(), NOW, [
             {"rank": r + 1, "topic_key": f"topik {r}", "topic_label": f"Topik {r}",

@@ -6,8 +6,8 @@ incremental update after an ingest of 10,000 new items.
 
 1. generate: items and their mentions are written straight into a fresh warehouse with DuckDB's
    own generators (`range`, `random`): `--mentions` topics per item (26 by default, a little
-   above tempo.co's 23), drawn from a Zipf-like vocabulary of 2 million topics with a few stories bursting in
-   the last days. Not timed.
+   above tempo.co's 23), drawn from a Zipf-like vocabulary of 2 million topics with a few
+   stories bursting in the last days. Not timed.
 2. full: in a fresh process, window_stats (DuckDB) + compute_signals (numpy) as of the end of
    the corpus, as the score stage runs them. Timed, with the peak RSS of that process (its
    /proc VmHWM; getrusage's ru_maxrss beside it).
@@ -152,7 +152,7 @@ def tempo_texts(count: int) -> list[tuple[str, str]]:
 def incremental(db: Path, new: int, text: str) -> dict[str, float]:
     from bench_topics import make_items
 
-    from trends.understand.extract_job import extract_all, default_workers
+    from trends.understand.extract_job import default_workers, extract_all
     from trends.understand.nlp.stem import learn_roots
     from trends.understand.signals.rules import SignalSettings
     from trends.understand.signals.vectorized import compute_signals
@@ -316,7 +316,8 @@ def main() -> int:
         t0 = time.perf_counter()
         generate(base, args.items, args.days, args.mentions)
         print(f"generated {args.items:,} items x {args.mentions} mentions over {args.days} days "
-              f"in {time.perf_counter() - t0:.1f} s ({base}, {base.stat().st_size / 2**20:,.0f} MB)")
+              f"in {time.perf_counter() - t0:.1f} s "
+              f"({base}, {base.stat().st_size / 2**20:,.0f} MB)")
     f = _child("full", base)     # it only reads (and applies new migrations)
     print(f"load average before the runs: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"full recomputation: {f['total_s']:.2f} s (window_stats {f['window_stats_s']:.2f} s, "

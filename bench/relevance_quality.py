@@ -83,7 +83,7 @@ def relevance(feeds: dict[str, tuple[str, str]], clients: list[ClientConfig]) ->
                 by_day[r["day"]].append((topic.score, r["label"] == "relevant", title))
             suggested = hits = days_with = 0
             per_day = []
-            for day, scored in by_day.items():
+            for scored in by_day.values():
                 top = [s for s in sorted(scored, key=lambda s: -s[0]) if s[0] > 0][:TOP]
                 if top:
                     days_with += 1

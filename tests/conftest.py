@@ -21,7 +21,8 @@ os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not FIXTURES.exists():
-        skip = pytest.mark.skip(reason=f"{FIXTURES} not found (shared fixtures live beside the repo)")
+        skip = pytest.mark.skip(
+            reason=f"{FIXTURES} not found (shared fixtures live beside the repo)")
         for item in items:
             if "fixtures" in item.keywords:
                 item.add_marker(skip)

@@ -63,7 +63,8 @@ def news_entries(site: str, n: int, now: datetime | None = None,
                  words: str = "Harga kopi arabika naik") -> list[dict[str, object]]:
     now = now or datetime.now(UTC)
     return [{"title": f"{words} {i}", "link": f"https://{site}/berita/{i}?utm_source=rss",
-             "guid": f"{site}-{i}", "description": f"<p>Berita <b>{i}</b> dari {site} &amp; lain</p>",
+             "guid": f"{site}-{i}",
+             "description": f"<p>Berita <b>{i}</b> dari {site} &amp; lain</p>",
              "date": now - timedelta(hours=i)} for i in range(n)]
 
 

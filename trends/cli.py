@@ -497,7 +497,8 @@ def _print_runs(info: dict[str, Any]) -> None:
                             r.get("state") or r.get("detail")) for r in last], "table"))
     print()
     print(format_rows([f"next runs (from {info['next_runs_from']})", "at", "schedule"],
-                      [(r.get("deployment") or r["flow"], r["at"], r.get("schedule", r.get("state")))
+                      [(r.get("deployment") or r["flow"], r["at"],
+                        r.get("schedule", r.get("state")))
                        for r in info["next_runs"]], "table"))
 
 

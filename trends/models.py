@@ -85,8 +85,10 @@ class ScoredTopic:
     reason: str                   # human-readable "why", e.g. "matches kopi in 4 headlines; ..."
     articles: list[Article] = field(default_factory=list)
     hashtags: list[str] = field(default_factory=list)
-    sensitivity: str | None = None  # disaster | accident | crime | sara | politics (trends/decide/safety.py)
-    warning: str = ""               # shown with the idea when a `flag` client gets a sensitive topic
+    sensitivity: str | None = None  # disaster | accident | crime | sara | politics
+                                    # (trends/decide/safety.py)
+    warning: str = ""               # shown with the idea when a `flag` client
+                                    # gets a sensitive topic
     sensitive_terms: list[str] = field(default_factory=list)   # the words that made it sensitive
     moment: str | None = None       # the near calendar moment the topic ties in with, if any
     posting_window: str = ""        # the signal's advice, e.g. "peaked yesterday: skip"
@@ -131,7 +133,8 @@ class Digest:
     channel: str
     local_date: date
     languages: list[str]
-    ideas: list[Idea]                     # ordered: best topic first, each topic's languages together
+    ideas: list[Idea]                     # ordered: best topic first,
+                                          # each topic's languages together
     failing_sources: list[str] = field(default_factory=list)
     generated_at: datetime | None = None
     moments: list[Moment] = field(default_factory=list)   # upcoming calendar moments, soonest first

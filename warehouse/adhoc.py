@@ -34,7 +34,8 @@ DEFAULT_TIMEOUT_S = 30.0
 # DESCRIBE, SHOW, SUMMARIZE, FROM-first and VALUES are SELECTs to DuckDB's parser.
 _ALLOWED = {"SELECT", "EXPLAIN", "PRAGMA"}
 _QUOTED = re.compile(r'"[^"]*"')
-_REFUSED = "the SQL prompt is read-only: it reads the tables and views of the snapshot, nothing else"
+_REFUSED = ("the SQL prompt is read-only: it reads the tables and views of the snapshot, "
+            "nothing else")
 _WHAT = {"ATTACH": "ATTACH (opening another database)", "DETACH": "DETACH",
          "COPY": "COPY (reading or writing files)", "EXPORT": "EXPORT DATABASE (writing files)",
          "LOAD": "INSTALL and LOAD (extensions)", "SET": "SET, RESET and USE (settings)",

@@ -85,7 +85,8 @@ def connect(path: str | Path, *, read_only: bool = False, wait: float = 0.0,
     the file turns out not to be a DuckDB database."""
     path = Path(path)
     if read_only and not path.exists():
-        raise WarehouseError(f"{path}: no warehouse yet; run `trends ingest` or `trends init` first")
+        raise WarehouseError(
+            f"{path}: no warehouse yet; run `trends ingest` or `trends init` first")
     if not read_only:
         ensure_parent(path)
     deadline = time.monotonic() + wait

@@ -47,7 +47,8 @@ def save_client_scores(con: duckdb.DuckDBPyConnection, as_of: datetime, client_i
 def save_ideas(con: duckdb.DuckDBPyConnection, client_id: str, digest_date: date,
                as_of: datetime, rows: Sequence[dict[str, Any]]) -> None:
     """Replace the client's ideas for that day (a re-score the same day refreshes them)."""
-    con.execute("DELETE FROM ideas WHERE client_id = ? AND digest_date = ?", [client_id, digest_date])
+    con.execute("DELETE FROM ideas WHERE client_id = ? AND digest_date = ?",
+                [client_id, digest_date])
     for r in rows:
         con.execute("""
             INSERT INTO ideas (client_id, digest_date, rank, topic_key, topic_label, language,

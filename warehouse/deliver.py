@@ -40,8 +40,8 @@ class DigestRow:
 
 
 def digest(con: duckdb.DuckDBPyConnection, client_id: str, day: date) -> DigestRow | None:
-    row = con.execute("""SELECT client_id, digest_date, channel, status, text, messages, ts, attempts,
-                                attempted_at, chart_status, chart_attempted_at
+    row = con.execute("""SELECT client_id, digest_date, channel, status, text, messages, ts,
+                                attempts, attempted_at, chart_status, chart_attempted_at
                          FROM digests WHERE client_id = ? AND digest_date = ?""",
                       [client_id, day]).fetchone()
     if row is None:
@@ -104,7 +104,8 @@ def mark_digest_sent(con: duckdb.DuckDBPyConnection, client_id: str, day: date, 
                 [ts, sent_at, client_id, day])
 
 
-def mark_digest_failed(con: duckdb.DuckDBPyConnection, client_id: str, day: date, error: str) -> None:
+def mark_digest_failed(con: duckdb.DuckDBPyConnection, client_id: str, day: date,
+                       error: str) -> None:
     con.execute("""UPDATE digests SET status = 'failed', attempts = attempts + 1, last_error = ?
                    WHERE client_id = ? AND digest_date = ?""", [error[:500], client_id, day])
 
@@ -221,8 +222,8 @@ def mark_alert_failed(con: duckdb.DuckDBPyConnection, alert_id: str, error: str)
                    WHERE id = ?""", [error[:500], alert_id])
 
 
-def sent_alerts_since(con: duckdb.DuckDBPyConnection, since: datetime) -> list[tuple[str, str, str, str,
-                                                                              str, date]]:
+def sent_alerts_since(con: duckdb.DuckDBPyConnection,
+                      since: datetime) -> list[tuple[str, str, str, str, str, date]]:
     """(client_id, channel, ts, topic_key, label, local_date) of alerts sent since `since`."""
     return [tuple(r) for r in con.execute(
         """SELECT client_id, channel, ts, topic_key, label, local_date FROM alerts

@@ -22,7 +22,8 @@ def status(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         FROM sources ORDER BY consecutive_failures DESC, name"""))
     counts = rows_as_dicts(con.execute("""
         SELECT (SELECT count(*) FROM items) AS items, (SELECT count(*) FROM topics) AS topics,
-               (SELECT count(*) FROM topic_mentions) AS mentions, (SELECT count(*) FROM ideas) AS ideas,
+               (SELECT count(*) FROM topic_mentions) AS mentions,
+               (SELECT count(*) FROM ideas) AS ideas,
                (SELECT count(*) FROM digests WHERE status = 'sent') AS digests_sent"""))[0]
     last_fetch = con.execute("SELECT max(started_at) FROM fetch_log").fetchone()
     last_score = con.execute("SELECT max(as_of), max(finished_at) FROM scoring_runs").fetchone()

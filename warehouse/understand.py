@@ -284,8 +284,9 @@ _SIGNAL_EXTRA = ("kind", "platforms", "spike", "zscore", "peak_at", "posting_win
 def save_signals(con: duckdb.DuckDBPyConnection, as_of: datetime, signals: pa.Table,
                  finished_at: datetime) -> None:
     """Replace the signals of the run as of `as_of` and record the run, inside the caller's
-    transaction. `signals` has topic_signals' columns but as_of (trends.understand.signals.vectorized.Signals.table
-    has them); the columns of migration 0003 are written when present, other columns ignored."""
+    transaction. `signals` has topic_signals' columns but as_of
+    (trends.understand.signals.vectorized.Signals.table has them); the columns of migration 0003
+    are written when present, other columns ignored."""
     # An append-only table (migration 0007): re-scoring the same as_of replaces its rows here.
     con.execute("DELETE FROM topic_signals WHERE as_of = ?", [as_of])
     if signals.num_rows:

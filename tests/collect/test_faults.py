@@ -234,7 +234,7 @@ def test_every_fault_is_recorded_and_the_good_sources_land(
     # missing, future and unreadable dates: the item counts at its fetch time, never later
     dates = {r[0]: r for r in by_source["dates"]}
     assert len(dates) == 3
-    for _, _, _, published, event_at, fetched_at, _ in dates.values():
+    for _, _, _, _, event_at, fetched_at, _ in dates.values():
         assert event_at == fetched_at
     assert dates["Dari masa depan"][3] > NOW + timedelta(days=29)
     assert dates["Tanpa tanggal sama sekali"][3] is None and dates["Tanggal rusak"][3] is None

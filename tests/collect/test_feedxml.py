@@ -1,5 +1,5 @@
-"""trends.collect.sources.feedxml against feedparser: on every feed it accepts, the items are exactly
-those feedparser's result gives; everything it is unsure of goes to feedparser."""
+"""trends.collect.sources.feedxml against feedparser: on every feed it accepts, the items are
+exactly those feedparser's result gives; everything it is unsure of goes to feedparser."""
 
 from __future__ import annotations
 

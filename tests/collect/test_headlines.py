@@ -165,7 +165,7 @@ def test_storyteller_process_agrees_and_survives_being_killed(tmp_path) -> None:
     import os
     import signal
 
-    from trends.collect.ingest_job import process_pool, RunStories
+    from trends.collect.ingest_job import RunStories, process_pool
 
     rnd = random.Random(5)
     words = [f"w{i}" for i in range(300)]

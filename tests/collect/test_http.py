@@ -148,7 +148,7 @@ def test_read_timeout(stop: threading.Event) -> None:
         with pytest.raises(TransientFetchError) as err:
             http.fetch(client, srv.url("/silent"), retries=1, backoff=0.01)
     assert err.value.reason == "timeout" and err.value.detail == "ReadTimeout"
-    assert getattr(err.value, "attempts") == 2 and len(srv.requests) == 2
+    assert err.value.attempts == 2 and len(srv.requests) == 2
 
 
 def test_connect_timeout() -> None:
@@ -339,7 +339,7 @@ def test_one_deadline_for_the_whole_fetch_retries_included(stop: threading.Event
         with pytest.raises(TransientFetchError) as err:
             http.fetch(client, srv.url("/drip"), retries=2, backoff=0.01, deadline=0.4)
     assert err.value.reason == "timeout" and "deadline of 0.4 s" in err.value.detail
-    assert getattr(err.value, "attempts") == 1 and len(srv.requests) == 1
+    assert err.value.attempts == 1 and len(srv.requests) == 1
 
 
 def test_no_retry_is_begun_that_the_deadline_cannot_see_through() -> None:

@@ -28,7 +28,8 @@ def test_second_run_adds_nothing_and_uses_conditional_get(write_config, feed_ser
         assert second.new_items == 0
         assert {r.outcome for r in second.records} == {"not_modified"}
         assert con.execute("SELECT count(*) FROM items").fetchone() == (8,)
-        log = con.execute("SELECT outcome, count(*) FROM fetch_log GROUP BY 1 ORDER BY 1").fetchall()
+        log = con.execute(
+            "SELECT outcome, count(*) FROM fetch_log GROUP BY 1 ORDER BY 1").fetchall()
         assert log == [("not_modified", 2), ("ok", 2)]
     conditional = [r for r in feed_server.requests if "If-None-Match" in r.headers
                    or "if-none-match" in {k.lower() for k in r.headers}]

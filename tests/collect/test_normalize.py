@@ -11,7 +11,8 @@ from trends.collect.sources.google_trends import parse_traffic
 
 
 def test_clean_text_strips_markup_and_decodes_entities() -> None:
-    html = "<p>Harga <b>kopi</b> naik&nbsp;10%</p><script>alert(1)</script><p>Baca &amp;amp; simak</p>"
+    html = ("<p>Harga <b>kopi</b> naik&nbsp;10%</p><script>alert(1)</script>"
+            "<p>Baca &amp;amp; simak</p>")
     assert clean_text(html) == "Harga kopi naik 10% Baca & simak"   # nbsp folds into a space
     assert clean_text(None) == "" and clean_text("  a \n b ") == "a b"
 
@@ -38,7 +39,8 @@ def test_safe_link_keeps_only_http() -> None:
 
 def test_item_key_prefers_the_link_then_guid_then_title() -> None:
     t = datetime(2026, 1, 1, tzinfo=UTC)
-    a = item_key(url="https://x.example/a?utm_source=1", guid="1", source="A", title="T", published=t)
+    a = item_key(url="https://x.example/a?utm_source=1", guid="1", source="A", title="T",
+                 published=t)
     b = item_key(url="http://m.x.example/a", guid="2", source="B", title="U", published=None)
     assert a == b
     assert item_key(url=None, guid="g", source="A", title="T", published=t) != item_key(

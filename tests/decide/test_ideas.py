@@ -167,7 +167,7 @@ def test_a_week_of_digests_never_repeats_a_caption_or_hook(tone: str) -> None:
 
 
 def test_every_angle_has_templates_for_a_week_in_both_languages() -> None:
-    from trends.decide.ideas.writer import TEMPLATES, ROTATION
+    from trends.decide.ideas.writer import ROTATION, TEMPLATES
 
     for angle in ANGLES:
         for lang in ("id", "en"):

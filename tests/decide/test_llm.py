@@ -117,8 +117,8 @@ def topics() -> list[ScoredTopic]:
 def test_unset_means_no_writer() -> None:
     assert LLMWriter.from_env(Env.from_environ({})) is None
     assert LLMWriter.from_env(Env.from_environ({"TRENDS_LLM_BASE_URL": "http://x/v1"})) is None
-    w = LLMWriter.from_env(Env.from_environ({"TRENDS_LLM_BASE_URL": "http://x/v1/", "TRENDS_LLM_MODEL": "m",
-                            "TRENDS_LLM_API_KEY": "k"}))
+    w = LLMWriter.from_env(Env.from_environ({"TRENDS_LLM_BASE_URL": "http://x/v1/",
+                                             "TRENDS_LLM_MODEL": "m", "TRENDS_LLM_API_KEY": "k"}))
     assert w is not None and (w.base_url, w.model, w.api_key) == ("http://x/v1", "m", "k")
 
 

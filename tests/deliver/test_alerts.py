@@ -49,7 +49,8 @@ def topic(key: str, client: str = "kopi", *, velocity: float = 6.0, spike: bool 
             "_spike": spike}
 
 
-def score_run(con: duckdb.DuckDBPyConnection, as_of: datetime, topics: list[dict[str, Any]]) -> None:
+def score_run(con: duckdb.DuckDBPyConnection, as_of: datetime,
+              topics: list[dict[str, Any]]) -> None:
     """Write one scoring run's signals and client scores, as `trends score` would."""
     signals = {}
     for t in topics:
@@ -196,9 +197,11 @@ def test_alerts_exactly_once_under_failures(tmp_path: Path, slack: SlackServer,
         crash = rng.random() < 0.3
 
         class Flaky(SlackSender):
+            crash_now = crash   # this cycle's draw, bound when the class is built
+
             def post(self, *args: Any, **kw: Any) -> str:
                 ts = super().post(*args, **kw)
-                if crash and rng.random() < 0.5:
+                if self.crash_now and rng.random() < 0.5:
                     raise Crash()
                 return ts
 

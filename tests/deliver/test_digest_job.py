@@ -180,11 +180,13 @@ def test_exactly_once_under_random_failures_and_crashes(tmp_path: Path, slack: S
         point = rng.choice(crash_points)
 
         class Flaky(SlackSender):
+            crash_point = point   # this run's draw, bound when the class is built
+
             def post_thread(self, *args: Any, **kw: Any) -> str:
-                if point == "before_post" and rng.random() < 0.5:
+                if self.crash_point == "before_post" and rng.random() < 0.5:
                     raise Crash()
                 ts = super().post_thread(*args, **kw)
-                if point == "after_post" and rng.random() < 0.5:
+                if self.crash_point == "after_post" and rng.random() < 0.5:
                     raise Crash()
                 return ts
 

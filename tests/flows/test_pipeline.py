@@ -22,7 +22,8 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture(scope="module")
-def demo_output(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> tuple[str, Path]:
+def demo_output(tmp_path_factory: pytest.TempPathFactory,
+                prefect_harness: None) -> tuple[str, Path]:
     """`trends demo` once, as the README runs it: its printed digests and its directory."""
     import contextlib
     import io
@@ -111,7 +112,8 @@ def world_config(tmp_path: Path) -> Iterator[Config]:
                     "description": "diskon harbolnas"}]
         server.add("/hostile.xml", rss("Hostile", hostile))
         text = world.config_toml(server.url(""), "trends.duckdb") + (
-            f'\n[[sources]]\nname = "Hostile"\nkind = "rss"\nurl = "{server.url("/hostile.xml")}"\n')
+            '\n[[sources]]\nname = "Hostile"\nkind = "rss"\n'
+            f'url = "{server.url("/hostile.xml")}"\n')
         path = tmp_path / "trends.toml"
         path.write_text(text, encoding="utf-8")
         yield load_config(path)

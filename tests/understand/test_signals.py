@@ -17,7 +17,11 @@ from trends.errors import ConfigError
 from trends.models import TopicSignal
 from trends.understand.extract_job import extract_pending
 from trends.understand.signals.rules import detect_bursts, posting_window, trend_state
-from trends.understand.signals.vectorized import round_like_python, compute_signals, window_stats_table
+from trends.understand.signals.vectorized import (
+    compute_signals,
+    round_like_python,
+    window_stats_table,
+)
 from warehouse import understand as sql
 from warehouse.collect import sync_sources
 from warehouse.db import open_warehouse
@@ -309,7 +313,8 @@ def test_window_stats_buckets_breadth_and_platforms(warehouse) -> None:  # type:
     rows = {r["key"]: r for r in stats.to_pylist()}
     gold = rows["harga emas antam"]
     assert gold["series"] == [0, 1, 1, 1, 1, 1, 6]
-    assert (gold["recent"], gold["baseline_total"], gold["breadth"], gold["platforms"]) == (6, 5, 3, 2)
+    assert (gold["recent"], gold["baseline_total"], gold["breadth"],
+            gold["platforms"]) == (6, 5, 3, 2)
     assert gold["last_half"] == 6 and gold["first_half"] == 0
     # Scored a day earlier, today's burst does not exist yet.
     before = {r["key"]: r for r in sql.window_stats(

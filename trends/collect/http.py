@@ -65,8 +65,10 @@ def make_client(*, timeout: float = 15.0, max_connections: int = 16) -> httpx.Cl
                  # Only what _Decoder can inflate with a bounded output (no brotli/zstd).
                  "Accept-Encoding": "gzip, deflate",
                  "Accept": "application/rss+xml, application/atom+xml, application/feed+json, "
-                           "application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"},
-        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+                           "application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, "
+                           "*/*;q=0.5"},
+        limits=httpx.Limits(max_connections=max_connections,
+                            max_keepalive_connections=max_connections),
         trust_env=False,
     )
 

@@ -67,7 +67,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         raw = file.read_bytes()
     except FileNotFoundError:
         raise ConfigError("file not found", file=str(file),
-                          fix="run `trends init` to write a starter config, or pass --config PATH") from None
+                          fix="run `trends init` to write a starter config, "
+                              "or pass --config PATH") from None
     except OSError as exc:
         raise ConfigError(f"cannot read ({exc.strerror})", file=str(file)) from None
     try:

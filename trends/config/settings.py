@@ -116,9 +116,11 @@ class WarehouseConfig:
 
 @dataclass(frozen=True, slots=True)
 class AlertSettings:
-    """`[alerts]`: when a relevant topic's spike becomes a Slack alert (trends/deliver/alert_job.py)."""
+    """`[alerts]`: when a relevant topic's spike becomes a Slack alert
+    (trends/deliver/alert_job.py)."""
 
-    velocity: float = 3.0                  # without the signal's spike flag: recent/baseline at least
+    velocity: float = 3.0                  # without the signal's spike flag:
+                                           # recent/baseline at least
     min_mentions: int = 5                  # evidence: items in the recent window
     cooldown: timedelta = timedelta(hours=24)   # per client and topic
     daily_cap: int = 3                     # alerts per client and local day

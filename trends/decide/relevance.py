@@ -1,11 +1,12 @@
 """Per-client relevance: keyword matches in a topic's stories, exclusions and brand safety as
 hard filters, calendar moments as a boost, and a diverse selection of the client's top topics.
 
-Keywords are matched on match forms (lowercased, slang-normalized, stemmed: trends/understand/nlp/stem.py),
-so "ngopi", "kopinya" and "#NgopiSantai" all count for the keyword "kopi", and "menonton" for
-"nonton". A keyword may carry a weight and synonyms in either language (`Keyword` in
-trends/config/load.py). Exclusions stay on whole surface words: a client who excludes "banjir" means
-the flood, and Sastrawi would also find it in "kebanjiran pesanan" (swamped with orders).
+Keywords are matched on match forms (lowercased, slang-normalized, stemmed:
+trends/understand/nlp/stem.py), so "ngopi", "kopinya" and "#NgopiSantai" all count for the
+keyword "kopi", and "menonton" for "nonton". A keyword may carry a weight and synonyms in either
+language (`Keyword` in trends/config/load.py). Exclusions stay on whole surface words: a client
+who excludes "banjir" means the flood, and Sastrawi would also find it in "kebanjiran pesanan"
+(swamped with orders).
 """
 
 from __future__ import annotations

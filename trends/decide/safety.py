@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from trends.models import Sensitivity
@@ -51,7 +51,7 @@ def _term_regex(term: str) -> str:
     return rf"(?<!\w){body}" + (r"\w*" if prefix else rf"{_CLITICS}(?!\w)")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lexicon(category: str) -> _Lexicon:
     text = resources.files("trends.decide").joinpath("data", f"sensitive_{category}.txt").read_text(
         encoding="utf-8")

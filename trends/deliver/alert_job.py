@@ -104,7 +104,8 @@ def _queue(con: duckdb.DuckDBPyConnection, client: ClientConfig, config: Config,
     """Write this run's new alerts for the client to the outbox (cooldown and cap applied)."""
     s = config.alerts
     day = client.local_day(now)
-    candidates = sql.spiking_topics(con, client.id, velocity=s.velocity, min_mentions=s.min_mentions)
+    candidates = sql.spiking_topics(con, client.id, velocity=s.velocity,
+                                    min_mentions=s.min_mentions)
     if not candidates:
         return []
     cooling = sql.recently_alerted(con, client.id, now - s.cooldown)
@@ -120,7 +121,8 @@ def _queue(con: duckdb.DuckDBPyConnection, client: ClientConfig, config: Config,
             continue
         stories = _stories(con, str(topic["topic_key"]), topic["as_of"])
         alert_id = f"{client.id}/{topic['topic_key']}/{now:%Y%m%dT%H%M%S}"
-        sql.add_alert(con, alert_id=alert_id, client_id=client.id, topic_key=str(topic["topic_key"]),
+        sql.add_alert(con, alert_id=alert_id, client_id=client.id,
+                topic_key=str(topic["topic_key"]),
                 label=str(topic["label"]), day=day, channel=client.channel,
                 status="printed" if printed else "pending", text=alert_text(client, topic),
                 blocks=render_alert(client, topic, stories), velocity=float(topic["velocity"]),

@@ -114,7 +114,7 @@ def sparkline_svg(values: Sequence[int], *, width: int = 240, height: int = 48,
                   color: tuple[int, int, int] = COLORS[0], label: str = "") -> str:
     """An inline SVG sparkline with an accessible label (escaped)."""
     pts = _points(values, 2, width - 2, 4, height - 4)
-    hexcolor = "#%02x%02x%02x" % color
+    hexcolor = "#{:02x}{:02x}{:02x}".format(*color)
     line = " ".join(f"{x},{y}" for x, y in pts)
     area = f"2,{height - 4} {line} {width - 2},{height - 4}" if pts else ""
     last = (f'<circle cx="{pts[-1][0]}" cy="{pts[-1][1]}" r="3" fill="{hexcolor}"/>'

@@ -35,7 +35,8 @@ header p{margin:0;color:#616061}
 section{background:#fff;border:1px solid #e1e1e1;border-radius:8px;padding:16px 20px;margin:18px 0}
 h2{font-size:18px;margin:0 0 12px}
 table{border-collapse:collapse;width:100%}
-td,th{padding:6px 8px;white-space:normal;text-align:left;border-bottom:1px solid #eee;vertical-align:middle}
+td,th{padding:6px 8px;white-space:normal;text-align:left;border-bottom:1px solid #eee;
+vertical-align:middle}
 th{white-space:nowrap;font-size:12px;text-transform:uppercase;color:#616061;letter-spacing:.04em}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .state{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;background:#eef}
@@ -147,7 +148,8 @@ def render_page(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date,
         failing = (f'<p class="warning">Failing sources: '
                    f'{escape(", ".join(digest.failing_sources))}</p>')
     body = (f"<header><h1>{escape(client.name)}</h1><p>{escape(format_date(day))} · "
-            f"{escape(client.channel)} · {escape(' + '.join(l.upper() for l in client.languages))}"
+            f"{escape(client.channel)} · "
+            f"{escape(' + '.join(lang.upper() for lang in client.languages))}"
             f"</p>{failing}</header>"
             f"<section><h2>Top topics</h2>{topics_html}</section>"
             f"<section><h2>Today's ideas</h2>{ideas_html}</section>{moments_html}"

@@ -59,7 +59,8 @@ def topics_of(d: Digest) -> list[DigestTopic]:
     """The digest's topics in order, each with its ideas in every language of the client."""
     by_key: dict[str, DigestTopic] = {}
     for idea in d.ideas:
-        topic = by_key.setdefault(idea.topic_key, DigestTopic(idea.topic_label, idea.why, idea.articles))
+        topic = by_key.setdefault(idea.topic_key,
+                                  DigestTopic(idea.topic_label, idea.why, idea.articles))
         topic.ideas.append(idea)
     return list(by_key.values())
 

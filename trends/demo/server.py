@@ -178,7 +178,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)   # one write: headers and body leave in one segment
 
 
-def _merge(base: list[tuple[str, str]], extra: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+def _merge(base: list[tuple[str, str]],
+           extra: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
     """Extra per-route headers replace defaults of the same name."""
     names = {k.lower() for k, _ in extra}
     return [h for h in base if h[0].lower() not in names] + list(extra)

@@ -63,7 +63,8 @@ class Site:
 
 
 SITES = (
-    Site("Warta Nusantara", "/wartanusantara/rss.xml", "wartanusantara.example", "rss", "id", "rss"),
+    Site("Warta Nusantara", "/wartanusantara/rss.xml", "wartanusantara.example", "rss", "id",
+         "rss"),
     Site("Kabar Kini", "/kabarkini/atom.xml", "kabarkini.example", "rss", "id", "atom"),
     Site("Berita Satu Jam", "/beritasatujam/rss.xml", "beritasatujam.example", "rss", "id", "rss"),
     Site("Jakarta Daily Post", "/jakartadailypost/rss.xml", "jakartadailypost.example", "rss",
@@ -112,7 +113,8 @@ STORIES = (
             "Harbolnas 12.12, Kurir {shop} Tambah Armada Pengiriman",
         ),
         id_summaries=(
-            "Promo flash sale tengah malam membuat belanja online melonjak; diskon {cat} jadi incaran.",
+            ("Promo flash sale tengah malam membuat belanja online melonjak; diskon {cat} jadi "
+             "incaran."),
             "Pembeli berburu voucher gratis ongkir dan diskon {pct} persen untuk produk {cat}.",
             "<p>Checkout sebelum kuota habis: promo <b>Harbolnas 12.12</b> berlaku terbatas.</p>",
         ),
@@ -144,7 +146,8 @@ STORIES = (
             "Suporter Timnas Indonesia Padati GBK, {player} Jadi Sorotan",
         ),
         id_summaries=(
-            "Laga Timnas Indonesia vs Arab Saudi disiarkan langsung; warga nobar di kafe dan kedai kopi.",
+            ("Laga Timnas Indonesia vs Arab Saudi disiarkan langsung; warga nobar di kafe dan "
+             "kedai kopi."),
             "Ribuan suporter menonton siaran langsung di {city}, banyak yang nobar sambil ngopi.",
             "<p>{player} tampil gemilang. Baca juga: Jadwal Timnas Indonesia berikutnya.</p>",
         ),
@@ -200,8 +203,10 @@ STORIES = (
             "Banjir Bekasi Mulai Surut, Warga Bersihkan Rumah",
         ),
         id_summaries=(
-            "Korban banjir Bekasi dievakuasi ke posko; kedai kopi dan kafe di sekitar kali ikut terendam.",
-            "Warga ngopi di posko pengungsian sambil menunggu air surut; bantuan dikirim lewat belanja online.",
+            ("Korban banjir Bekasi dievakuasi ke posko; kedai kopi dan kafe di sekitar kali "
+             "ikut terendam."),
+            ("Warga ngopi di posko pengungsian sambil menunggu air surut; bantuan dikirim lewat "
+             "belanja online."),
             "Tim SAR mengevakuasi korban banjir; siaran langsung memperlihatkan rumah terendam.",
         ),
         en_titles=("Bekasi flood: thousands evacuated as rivers overflow",
@@ -224,7 +229,8 @@ STORIES = (
             "Kedai Kopi Lokal Tumbuh Pesat di {city}",
         ),
         id_summaries=(
-            "Barista di {city} bilang kopi susu gula aren tetap laris; pelanggan ngopi sambil kerja.",
+            ("Barista di {city} bilang kopi susu gula aren tetap laris; pelanggan ngopi sambil "
+             "kerja."),
             "<p>Kedai kopi lokal bersaing lewat menu kopi susu gula aren dan promo pagi.</p>",
         ),
         social=("rekomendasi kopi susu gula aren yg enak di {city} dong",),
@@ -409,7 +415,8 @@ def _fill(template: str, slots: dict[str, tuple[str, ...]], rng: random.Random) 
     return template.format(**values) if "{" in template else template
 
 
-def _trend_items(now: datetime, rng: random.Random) -> list[tuple[str, str, datetime, list[Article]]]:
+def _trend_items(now: datetime,
+                 rng: random.Random) -> list[tuple[str, str, datetime, list[Article]]]:
     items = []
     for story in STORIES:
         for query, traffic, day in story.trend_queries:
@@ -473,7 +480,8 @@ def _trends_xml(site: Site, items: Sequence[tuple[str, str, datetime, list[Artic
             f"<item><title>{escape(query)}</title><ht:approx_traffic>{traffic}</ht:approx_traffic>"
             f"<description/><link>{escape(feed_url)}</link>"
             f"<pubDate>{format_datetime(at.astimezone(PACIFIC))}</pubDate>{news_xml}</item>")
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<rss xmlns:atom="http://www.w3.org/2005/Atom" '
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<rss xmlns:atom="http://www.w3.org/2005/Atom" '
             f'xmlns:ht="https://trends.google.com/trending/rss" version="2.0"><channel>'
             f"<title>Daily Search Trends</title><description>Recent searches</description>"
             f"<link>{escape(feed_url)}</link>{''.join(out)}</channel></rss>").encode()

@@ -95,8 +95,8 @@ def write_ideas(client: ClientConfig, topics: list[ScoredTopic], local_date: dat
 
     The topics are already ranked and filtered by the caller; a topic key seen twice is used
     once. Bilingual ideas share the angle, platform and hashtags of their topic. With a
-    `writer` (trends/decide/ideas/llm.py), hook and caption come from the model; whenever it fails, the
-    templates write them and the idea says so (`writer` = "template-fallback").
+    `writer` (trends/decide/ideas/llm.py), hook and caption come from the model; whenever it
+    fails, the templates write them and the idea says so (`writer` = "template-fallback").
     """
     languages = [lang for lang in _LANGUAGE_ORDER if lang in client.languages] or ["id"]
     rotation = _stable_int(client.id, local_date.isoformat(), "rotation")

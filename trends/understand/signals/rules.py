@@ -7,8 +7,8 @@ DuckDB: the recent window and its halves, the baseline before it, and a series o
 (oldest first, the last one being the recent window itself).
 
 `detect_bursts`, `trend_state` and `posting_window` state the rules for one topic.
-`trends.understand.signals.vectorized.compute_signals` applies the same rules to every topic at once, column by
-column with numpy (a run after an ingest scores some hundred thousand topics);
+`trends.understand.signals.vectorized.compute_signals` applies the same rules to every topic at
+once, column by column with numpy (a run after an ingest scores some hundred thousand topics);
 tests/test_signals.py checks that both give the same signals, field by field. This module
 imports neither numpy nor pyarrow: the configuration (SignalSettings) and every command that
 only reads it start without them.

@@ -1,8 +1,8 @@
-"""Every topic's trend signal at once, column by column: the rules of trends.understand.signals.rules
-(detect_bursts, trend_state, posting_window) applied with numpy to the window statistics that
-`warehouse.understand.window_stats` aggregates in DuckDB, a row per topic. A run after an ingest
-scores some hundred thousand topics; tests/test_signals.py checks, field by field, that this
-gives what the rules give one topic at a time.
+"""Every topic's trend signal at once, column by column: the rules of
+trends.understand.signals.rules (detect_bursts, trend_state, posting_window) applied with numpy
+to the window statistics that `warehouse.understand.window_stats` aggregates in DuckDB, a row
+per topic. A run after an ingest scores some hundred thousand topics; tests/test_signals.py
+checks, field by field, that this gives what the rules give one topic at a time.
 """
 
 from __future__ import annotations
@@ -94,11 +94,14 @@ class Signals:
         return signals if n is None else signals[:n]
 
 
+_DEFAULT_SETTINGS = SignalSettings()   # frozen: one shared instance is the default
+
+
 def compute_signals(stats: pa.Table, as_of: datetime,
-                    settings: SignalSettings = SignalSettings()) -> Signals:
-    """Turn window statistics (`window_stats_schema()`) into signals, with `trend` normalized to 0..1
-    across the topics: the rules of detect_bursts, trend_state and posting_window, applied to
-    every topic at once."""
+                    settings: SignalSettings = _DEFAULT_SETTINGS) -> Signals:
+    """Turn window statistics (`window_stats_schema()`) into signals, with `trend` normalized to
+    0..1 across the topics: the rules of detect_bursts, trend_state and posting_window, applied
+    to every topic at once."""
     n = stats.num_rows
     recent, last_half, first_half = (_ints(stats, c) for c in ("recent", "last_half",
                                                                "first_half"))
@@ -141,7 +144,8 @@ def compute_signals(stats: pa.Table, as_of: datetime,
     volume = round_like_python(volume / max_volume, 4) if max_volume > 0 else np.zeros(n)
     # 0.5 ** x in Python, not numpy: numpy's vectorized power may differ in the last bit.
     half_lives = age_us / (settings.half_life // _US)
-    freshness = round_like_python(np.fromiter(map(pow, repeat(0.5), half_lives.tolist()), np.float64, n), 4)
+    freshness = round_like_python(
+        np.fromiter(map(pow, repeat(0.5), half_lives.tolist()), np.float64, n), 4)
     breadth = _ints(stats, "breadth")
     kind, label = stats.column("kind"), stats.column("label")
     # Several words, as str.split() counts them (the same whitespace, checked in a test).
