@@ -1,10 +1,11 @@
-"""The stage jobs: each opens the warehouse for its own work, runs one stage, and returns its
-report. One-off commands call them in this process; the Prefect flows (flows/pipeline.py)
-call the very same functions from their tasks, so both run the same library code.
+"""One run of each stage, as the CLI and the flows start it: it opens the warehouse for its
+own work, runs the stage's job, and returns its summary. One-off commands call these in this
+process; the Prefect flows (flows/pipeline.py) call the very same functions from their tasks,
+so both run the same library code.
 
-DuckDB allows one writing process per file: every job waits its turn on the writer lock
-(`warehouse.db.open_writer`) for up to WRITER_WAIT_S, holds the file only while it writes, and
-publishes the read snapshot when it is done.
+DuckDB allows one writing process per file: every run waits its turn on the writer lock
+(`warehouse.writer.open_writer`) for up to WRITER_WAIT_S, holds the file only while it
+writes, and publishes the read snapshot when it is done.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SQL behind `trends status` and `trends sql`."""
+"""SQL behind `trends status`: counts, sources' health, the latest runs and digests."""
 
 from __future__ import annotations
 

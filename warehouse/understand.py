@@ -1,4 +1,5 @@
-"""SQL of topic extraction and scoring: mentions, windows, signals, client scores, ideas."""
+"""SQL of the understand stage: the items to extract, word roots, mentions, the window
+statistics of every candidate, signals, and the topics candidates were merged into."""
 
 from __future__ import annotations
 

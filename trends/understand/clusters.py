@@ -1,4 +1,4 @@
-"""Stories: candidates that are about the same items are one topic.
+"""Topics: candidates that are about the same items are one topic.
 
 Twenty articles about one match yield "timnas", "timnas indonesia", "arab saudi", "saudi" and
 "timnas indonesia vs arab saudi" as candidates. They share their items, so they are one story;
