@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,9 +32,14 @@ def modules(*roots: str) -> Iterator[tuple[str, Path]]:
             yield ".".join(parts), path
 
 
+@functools.cache
+def parsed(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def imports(path: Path) -> Iterator[tuple[str, list[str], int]]:
     """(module imported, names taken from it, line) for every import, nested ones too."""
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(parsed(path)):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name, [], node.lineno
@@ -106,9 +112,14 @@ def test_the_library_never_imports_flows() -> None:
     assert not wrong, wrong
 
 
+@functools.cache
+def _known_modules() -> frozenset[str]:
+    return frozenset(name for name, _ in modules(*OURS))
+
+
 def _module_aliases(tree: ast.AST) -> dict[str, str]:
     """Local names bound to one of our modules: `import a.b as m`, `from a import b`."""
-    known = {name for name, _ in modules(*OURS)}
+    known = _known_modules()
     out: dict[str, str] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -124,7 +135,7 @@ def _module_aliases(tree: ast.AST) -> dict[str, str]:
 
 
 def private_uses(path: Path) -> list[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = parsed(path)
     found = []
     for target, names, line in imports(path):
         if target.split(".")[0] in OURS:
@@ -148,7 +159,7 @@ def test_nothing_imports_another_modules_private_names() -> None:
 def test_flows_read_no_environment_variable() -> None:
     wrong = []
     for _, path in modules("flows"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(parsed(path)):
             reads = (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                      and node.func.attr in ("get", "getenv")
                      and "environ" in ast.unparse(node.func.value) + node.func.attr)

@@ -297,8 +297,9 @@ def test_an_unchanged_body_without_validators_is_not_parsed_again(
         assert (changed.outcome, changed.entries, changed.new_items) == ("ok", 4, 1)
 
 
+@pytest.mark.slow       # a real Prefect server: the slow suite pays its start-up once
 def test_parsing_in_processes_inside_a_prefect_flow(
-        write_config, feed_server, prefect_harness) -> None:  # type: ignore[no-untyped-def]
+        write_config, feed_server, prefect_api) -> None:  # type: ignore[no-untyped-def]
     from flows.pipeline import ingest as ingest_flow
     from trends.collect.ingest_job import PROCESS_POOL_MIN
 

@@ -72,6 +72,7 @@ def gzip_bomb(size: int) -> bytes:
             + struct.pack("<II", crc, size & 0xFFFFFFFF))
 
 
+@pytest.mark.slow      # the default run has a 64 MB bomb in test_http.py
 def test_a_1_gib_gzip_bomb_stops_at_the_cap_on_decoded_bytes() -> None:
     bomb = gzip_bomb(1024 * MiB)
     assert len(bomb) < 2 * MiB
@@ -94,10 +95,11 @@ SLACK_SECRET = "xoxb-0000-SECRET-slack-token-never-stored"
 LLM_SECRET = "sk-SECRET-llm-key-never-stored"
 
 
+@pytest.mark.slow       # a real Prefect server: the slow suite pays its start-up once
 def test_no_secret_reaches_the_warehouse_the_snapshot_the_logs_or_prefects_home(
         tmp_path: Path, feed_server: object, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str],
-        prefect_harness: None) -> None:
+        prefect_api: str) -> None:
     from prefect.settings import PREFECT_HOME
 
     from flows.pipeline import digest as digest_flow

@@ -16,7 +16,8 @@ from warehouse.writer import writer_session
 
 def test_the_file_is_free_while_feeds_download(write_config, feed_server) -> None:
     feed_server.add("/fast.xml", rss("Fast", news_entries("fast.example", 3)))
-    feed_server.add("/slow.xml", rss("Slow", news_entries("slow.example", 2)), delay=4.0)
+    release = threading.Event()      # the slow feed answers when the test has looked
+    feed_server.add("/slow.xml", rss("Slow", news_entries("slow.example", 2)), hold=release)
     config = load_config(write_config(
         sources_toml(feed_server, {"Fast": "/fast.xml", "Slow": "/slow.xml"})))
     done: list[int] = []
@@ -38,6 +39,7 @@ def test_the_file_is_free_while_feeds_download(write_config, feed_server) -> Non
          "print(c.execute('select count(*) from sources').fetchone()[0])",
          str(config.warehouse.path)], capture_output=True, text=True, timeout=60)
     still_fetching = worker.is_alive()
+    release.set()
     worker.join(timeout=60)
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip() == "2" and still_fetching

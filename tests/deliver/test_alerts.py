@@ -229,10 +229,9 @@ def test_alerts_exactly_once_under_failures(tmp_path: Path, slack: SlackServer,
     con.close()
 
 
-def test_alerts_flow_and_cli(tmp_path: Path, slack: SlackServer, prefect_harness: None,
-                             monkeypatch: pytest.MonkeyPatch,
-                             capsys: pytest.CaptureFixture[str]) -> None:
-    """The `alerts` flow (feedback, then alerts) as `trends alerts` runs it, with a token."""
+def test_alerts_cli(tmp_path: Path, slack: SlackServer, monkeypatch: pytest.MonkeyPatch,
+                    capsys: pytest.CaptureFixture[str]) -> None:
+    """`trends alerts` (feedback, then alerts) with a token, and `trends feedback`."""
     from trends.cli import main
 
     path = tmp_path / "trends.toml"

@@ -115,14 +115,33 @@ def test_failed_reply_reports_the_posted_parent(slack: SlackServer) -> None:
     assert info.value.ts == slack.messages[0]["ts"] and info.value.posted == 1
 
 
-def test_pacing_between_messages_to_one_channel(slack: SlackServer) -> None:
+def test_pacing_between_messages_to_one_channel(slack: SlackServer,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import time as real_time
+
+    from trends.deliver import slack as slack_module
+
+    waits: list[tuple[float, int]] = []      # (seconds, messages posted before the wait)
+
+    class Clock:
+        monotonic = staticmethod(real_time.monotonic)
+        time = staticmethod(real_time.time)
+
+        @staticmethod
+        def sleep(seconds: float) -> None:
+            waits.append((seconds, len(slack.messages)))
+            real_time.sleep(seconds)
+
+    monkeypatch.setattr(slack_module, "time", Clock)
     s = sender(slack, min_interval=1.0)          # Slack's one message per second per channel
     s.post(CHANNEL, BLOCKS, "satu")
     s.post("#lain", BLOCKS, "channel lain: tidak menunggu")
     s.post(CHANNEL, BLOCKS, "dua")
+    # one wait, for the second message to the first channel; none for the other channel
+    [(seconds, posted)] = waits
+    assert posted == 2 and 0 < seconds <= 1.0
     ts = [float(m["ts"]) for m in slack.messages]
-    assert ts[1] - ts[0] < 0.5
-    assert ts[2] - ts[0] >= 0.95
+    assert ts[2] - ts[0] >= 0.95                 # Slack saw them a second apart
 
 
 def test_rate_limit_without_retries_left(slack: SlackServer) -> None:

@@ -22,8 +22,7 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture(scope="module")
-def demo_output(tmp_path_factory: pytest.TempPathFactory,
-                prefect_harness: None) -> tuple[str, Path]:
+def demo_output(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     """`trends demo` once, as the README runs it: its printed digests and its directory."""
     import contextlib
     import io
@@ -119,7 +118,8 @@ def world_config(tmp_path: Path) -> Iterator[Config]:
         yield load_config(path)
 
 
-def test_digest_is_sent_once_per_client_and_day(world_config: Config, prefect_harness: None,
+@pytest.mark.slow       # a real Prefect server: the slow suite pays its start-up once
+def test_digest_is_sent_once_per_client_and_day(world_config: Config, prefect_api: str,
                                                  slack_server, monkeypatch: pytest.MonkeyPatch
                                                  ) -> None:
     from flows.pipeline import digest, ingest, score

@@ -4,6 +4,7 @@ completes, Ctrl-C that stops cleanly and leaves the schedules active."""
 
 from __future__ import annotations
 
+import contextvars
 import json
 import os
 import signal
@@ -202,7 +203,7 @@ def test_serve_on_a_given_server_leaves_schedules_active(config: Config, tmp_pat
 
 @pytest.mark.slow
 def test_fanout_on_a_local_dask_cluster_writes_only_from_the_flow(
-        config: Config, feed_server, prefect_harness: None) -> None:  # type: ignore[no-untyped-def]
+        config: Config, feed_server, prefect_api: str) -> None:  # type: ignore[no-untyped-def]
     from flows.fanout import ingest_on_dask
     from warehouse.writer import open_writer
 
@@ -219,7 +220,8 @@ def test_fanout_on_a_local_dask_cluster_writes_only_from_the_flow(
         result["summary"] = ingest_on_dask(str(cfg.file), force=True, n_workers=2,
                                            processes=False)
 
-    t = threading.Thread(target=run)
+    # in this test's context: Prefect's settings (the session's server) are context variables
+    t = threading.Thread(target=contextvars.copy_context().run, args=(run,))
     t.start()
     deadline = time.monotonic() + 60
     while not any(r.path == "/slow.xml" for r in feed_server.requests):

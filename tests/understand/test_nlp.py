@@ -105,7 +105,7 @@ def test_clauses_equal_a_full_scan() -> None:
 def test_clauses_equal_a_full_scan_on_real_feeds() -> None:
     from tests.feeds import tempo_entries
 
-    for title, summary in tempo_entries(400):
+    for title, summary in tempo_entries(150):
         for text in (title, summary):
             assert tokenize_clauses(text) == _clauses_by_full_scan(text), text
 

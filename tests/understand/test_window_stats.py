@@ -118,8 +118,13 @@ def _as_ofs(latest: datetime) -> list[datetime]:
             latest - timedelta(hours=36)]
 
 
+# The default run compares a smaller warehouse; the slow suite the full one.
+SCALES = [pytest.param(0.2, id="quick"), pytest.param(1.0, id="full", marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("scale", SCALES)
 def test_window_stats_match_the_definitions_after_every_batch(
-        warehouse: duckdb.DuckDBPyConnection) -> None:
+        warehouse: duckdb.DuckDBPyConnection, scale: float) -> None:
     rng = random.Random(20261122)
     con = warehouse
     # Nine days of history, then three ingests of the last day, each followed by extraction
@@ -127,9 +132,10 @@ def test_window_stats_match_the_definitions_after_every_batch(
     batches = [(NOW - 9 * DAY, NOW - DAY, 500), (NOW - DAY, NOW - timedelta(hours=8), 150),
                (NOW - timedelta(hours=8), NOW - timedelta(hours=1), 150),
                (NOW - 3 * DAY, NOW, 100)]           # a late batch, partly about older days
-    for n, (start, end, count) in enumerate(batches):
+    for n, (start, end, full) in enumerate(batches):
+        count = int(full * scale)
         _add_items(con, rng, start, end, count, f"b{n}")
-        assert extract_pending(con, batch=120) == count
+        assert extract_pending(con, batch=int(120 * scale)) == count
         last = n == len(batches) - 1
         for as_of in _as_ofs(end):
             # Every setting after the last batch; the defaults after the others.
@@ -165,11 +171,13 @@ def test_window_stats_on_a_bucket_edge(warehouse: duckdb.DuckDBPyConnection) -> 
     assert got["harga emas antam"]["last_half"] == 2
 
 
-def test_signals_do_not_depend_on_the_other_topics(warehouse: duckdb.DuckDBPyConnection) -> None:
+@pytest.mark.parametrize("scale", SCALES)
+def test_signals_do_not_depend_on_the_other_topics(warehouse: duckdb.DuckDBPyConnection,
+                                                   scale: float) -> None:
     # compute_signals works on all topics at once: a topic's signal must be what it is when
     # scored alone, except for the two figures normalized across topics.
     rng = random.Random(7)
-    _add_items(warehouse, rng, NOW - 8 * DAY, NOW, 700, "s")
+    _add_items(warehouse, rng, NOW - 8 * DAY, NOW, int(700 * scale), "s")
     extract_pending(warehouse)
     s = SignalSettings()
     stats = sql.window_stats(warehouse, NOW, recent=s.recent, baseline_days=s.baseline_days,

@@ -14,6 +14,7 @@ another machine.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip as gzip_codec
 import hashlib
 import ipaddress
@@ -55,6 +56,7 @@ class _Route:
     last_modified: datetime
     etag_value: str
     gzipped: bytes | None
+    hold: threading.Event | None = None
 
     @classmethod
     def build(cls, body: bytes, content_type: str, status: int,
@@ -135,6 +137,10 @@ class _Handler(BaseHTTPRequestHandler):
         if route.delay > 0 and owner._stopping.wait(route.delay):
             self.close_connection = True   # shutting down: drop the request unanswered
             return
+        while route.hold is not None and not route.hold.wait(0.05):
+            if owner._stopping.is_set():
+                self.close_connection = True
+                return
 
         out: list[tuple[str, str]] = [("Content-Type", route.content_type)]
         body = route.body
@@ -232,18 +238,22 @@ class FeedServer:
     def add(self, path: str, body: bytes, content_type: str = DEFAULT_CONTENT_TYPE,
             headers: dict[str, str] | None = None, status: int = 200, *, etag: bool = True,
             gzip: bool = False, delay: float = 0.0,
-            last_modified: datetime = DEFAULT_LAST_MODIFIED) -> None:
+            last_modified: datetime = DEFAULT_LAST_MODIFIED,
+            hold: threading.Event | None = None) -> None:
         """Serve `body` at `path` (which may include a query string, matched exactly).
 
         etag=False sends no validators (a "volatile" CMS page, always 200);
         gzip=True sends Content-Encoding: gzip to clients that accept it;
-        delay waits that many seconds before answering; headers are added to
-        (and override) the defaults; status other than 200 skips validators.
+        delay waits that many seconds before answering, and `hold` until the event is set (a
+        fetch in flight for exactly as long as a test needs); headers are added to (and
+        override) the defaults; status other than 200 skips validators.
         """
         if not path.startswith("/"):
             raise ValueError(f"path must start with '/': {path!r}")
         route = _Route.build(body, content_type, status, headers, etag, gzip, delay,
                              last_modified)
+        if hold is not None:
+            route = dataclasses.replace(route, hold=hold)
         with self._lock:
             self._routes[path] = route
 
