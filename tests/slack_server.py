@@ -494,3 +494,12 @@ def _handler_for(server: SlackServer) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
+
+
+def fast_sender(server: SlackServer, token: str = "xoxb-test", **kw: Any) -> Any:
+    """A real SlackSender pointed at `server`, without Slack's pacing or backoff waits."""
+    from trends.deliver.slack import SlackSender
+
+    kw.setdefault("min_interval", 0)
+    kw.setdefault("backoff", 0)
+    return SlackSender(token, base_url=server.base_url, **kw)

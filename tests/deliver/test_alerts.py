@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from tests.slack_server import SlackServer
+from tests.slack_server import SlackServer, fast_sender
 from trends.config import Config, Env, parse_config
 from trends.deliver.alert_job import ALERT_EVENT, run_alerts
 from trends.deliver.slack import SlackSender
@@ -74,15 +73,12 @@ def score_run(con: duckdb.DuckDBPyConnection, as_of: datetime,
 
 
 @pytest.fixture()
-def slack() -> Iterator[SlackServer]:
-    with SlackServer(token=TOKEN) as server:
-        yield server
+def slack(slack_server: SlackServer) -> SlackServer:
+    return slack_server
 
 
 def sender(slack: SlackServer, **kw: Any) -> SlackSender:
-    kw.setdefault("min_interval", 0)
-    kw.setdefault("backoff", 0)
-    return SlackSender(TOKEN, base_url=slack.base_url, **kw)
+    return fast_sender(slack, TOKEN, **kw)  # type: ignore[no-any-return]
 
 
 def alerts_in(slack: SlackServer, channel: str | None = None) -> list[dict[str, Any]]:

@@ -4,7 +4,6 @@ per client and local day under 429s, 500s, lost answers and crashes, on a real D
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from tests.slack_server import SlackServer
+from tests.slack_server import SlackServer, fast_sender
 from trends.config import Config, Env, parse_config
 from trends.deliver.charts import png_size
 from trends.deliver.digest_job import DIGEST_EVENT, is_due, resend_owed, run_digests
@@ -59,15 +58,12 @@ def add_mentions(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @pytest.fixture()
-def slack() -> Iterator[SlackServer]:
-    with SlackServer(token=TOKEN) as server:
-        yield server
+def slack(slack_server: SlackServer) -> SlackServer:
+    return slack_server
 
 
 def sender(slack: SlackServer, **kw: Any) -> SlackSender:
-    kw.setdefault("min_interval", 0)
-    kw.setdefault("backoff", 0)
-    return SlackSender(TOKEN, base_url=slack.base_url, **kw)
+    return fast_sender(slack, TOKEN, **kw)  # type: ignore[no-any-return]
 
 
 def parents(slack: SlackServer) -> list[dict[str, Any]]:

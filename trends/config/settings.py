@@ -146,16 +146,18 @@ class Config:
     def require_sources(self, command: str) -> None:
         """A ConfigError when there is no source for `command` to work on."""
         if not self.sources:
-            raise ConfigError(f"no [[sources]]: `{command}` has nothing to fetch",
-                              file=str(self.file), key="sources",
-                              fix="add a [[sources]] table (see `trends init`)")
+            raise self._missing("sources", f"`{command}` has nothing to fetch",
+                                "add a [[sources]] table (see `trends init`)")
 
     def require_clients(self, command: str) -> None:
         """A ConfigError when there is no client for `command` to work for."""
         if not self.clients:
-            raise ConfigError(f"no [[clients]]: `{command}` has nobody to send to",
-                              file=str(self.file), key="clients",
-                              fix="add a [[clients]] table with an id and keywords")
+            raise self._missing("clients", f"`{command}` has nobody to send to",
+                                "add a [[clients]] table with an id and keywords")
+
+    def _missing(self, table: str, problem: str, fix: str) -> ConfigError:
+        return ConfigError(f"no [[{table}]]: {problem}", file=str(self.file), key=table,
+                           fix=fix)
 
     def source(self, name: str) -> SourceConfig:
         for s in self.sources:

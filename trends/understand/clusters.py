@@ -1,8 +1,8 @@
 """Topics: candidates that are about the same items are one topic.
 
 Twenty articles about one match yield "timnas", "timnas indonesia", "arab saudi", "saudi" and
-"timnas indonesia vs arab saudi" as candidates. They share their items, so they are one story;
-it is named by its most specific candidate that still covers most of the story (a trend query
+"timnas indonesia vs arab saudi" as candidates. They share their items, so they are one topic;
+it is named by its most specific candidate that still covers most of the topic (a trend query
 or hashtag first: that is how people search), and it trends as strongly as its strongest one.
 """
 
@@ -14,23 +14,23 @@ from datetime import timedelta
 
 from trends.models import TopicSignal
 
-__all__ = ["Cluster", "cluster_topics", "same_story"]
+__all__ = ["Cluster", "cluster_topics", "same_topic"]
 
 _KIND_RANK = {"query": 3, "hashtag": 2, "name": 1, "phrase": 1}
 
 
 @dataclass(slots=True)
 class Cluster:
-    signal: TopicSignal               # the story's signal, under its chosen key and label
+    signal: TopicSignal               # the topic's signal, under its chosen key and label
     members: list[TopicSignal]        # every candidate merged into it, strongest first
     items: frozenset[str]
 
 
-def same_story(a: frozenset[str], b: frozenset[str], *, small: float = 0.6,
+def same_topic(a: frozenset[str], b: frozenset[str], *, small: float = 0.6,
                large: float = 0.4) -> bool:
     """Most of the smaller set is in the larger, and it is a good part of the larger too.
     Containment alone would swallow "kopi susu gula aren" (3 items) into "kopi" (9 items,
-    some about a flood); the second condition keeps a sub-story apart from a generic word."""
+    some about a flood); the second condition keeps a sub-topic apart from a generic word."""
     if not a or not b:
         return False
     common = len(a & b)
@@ -39,20 +39,20 @@ def same_story(a: frozenset[str], b: frozenset[str], *, small: float = 0.6,
 
 def cluster_topics(signals: Sequence[TopicSignal], items: dict[str, frozenset[str]], *,
                    label_cover: float = 0.6) -> list[Cluster]:
-    """Group candidates that tell the same story, strongest first. Each candidate is compared
+    """Group candidates that tell the same topic, strongest first. Each candidate is compared
     with the items of a cluster's strongest member, so a chain of loosely related candidates
-    cannot drift one story into another; for the same reason a story's items are those of its
+    cannot drift one topic into another; for the same reason a topic's items are those of its
     strongest member and of its label, not of every member."""
     groups: list[tuple[frozenset[str], list[TopicSignal]]] = []
     for s in sorted(signals, key=lambda s: (-s.trend, s.key)):
         mine = items.get(s.key, frozenset())
         for head_items, members in groups:
-            if same_story(mine, head_items):
+            if same_topic(mine, head_items):
                 members.append(s)
                 break
         else:
             groups.append((mine, [s]))
-    groups = _fold_sub_stories(groups)
+    groups = _fold_sub_topics(groups)
     clusters = []
     for head_items, members in groups:
         signal = _named(members, label_cover)
@@ -61,13 +61,13 @@ def cluster_topics(signals: Sequence[TopicSignal], items: dict[str, frozenset[st
     return clusters
 
 
-def _fold_sub_stories(groups: list[tuple[frozenset[str], list[TopicSignal]]], *,
+def _fold_sub_topics(groups: list[tuple[frozenset[str], list[TopicSignal]]], *,
                       contained: float = 0.6, strong: float = 0.5,
                       ) -> list[tuple[frozenset[str], list[TopicSignal]]]:
-    """Fold a smaller story into a stronger one when it is an angle of it: most of its items
-    are the stronger story's, and one of its candidates contains a main name of the stronger
+    """Fold a smaller topic into a stronger one when it is an angle of it: most of its items
+    are the stronger topic's, and one of its candidates contains a main name of the stronger
     ("Jadwal Timnas Indonesia", "Suporter Timnas Indonesia Padati GBK" into "Timnas Indonesia";
-    "promo Harbolnas" into "Harbolnas 12.12"). Item overlap alone is not enough: two stories
+    "promo Harbolnas" into "Harbolnas 12.12"). Item overlap alone is not enough: two topics
     told by the same few articles stay apart unless they also share a name."""
     kept: list[tuple[frozenset[str], list[TopicSignal], set[str]]] = []
     for items, members in groups:
@@ -89,13 +89,13 @@ def _contains(key: str, name: str) -> bool:
 
 
 def _named(members: list[TopicSignal], label_cover: float) -> TopicSignal:
-    """The story as its best-named member tells it: that member's key, label, state and
+    """The topic as its best-named member tells it: that member's key, label, state and
     posting window, with the strength, mentions, breadth and volume of the strongest.
 
-    The best name covers most of the story, and is how people search: a trend query or a
+    The best name covers most of the topic, and is how people search: a trend query or a
     hashtag first, then a phrase of two to four words, then the most mentioned, then an
     established name before one coined today ("Harga Emas Antam", not "Emas Antam Naik
-    Tajam"). The state is that name's own: a brand-new headline phrase would call a story
+    Tajam"). The state is that name's own: a brand-new headline phrase would call a topic
     "new" that has been growing for days."""
     head = members[0]
     floor = label_cover * max(m.mentions for m in members)
