@@ -45,10 +45,10 @@ def main() -> int:
          "languages": ["id", "en"], "channel": f"#client-{n:02d}"}
         for n in range(args.clients)]}, tmp / "trends.toml")
     con = connect(config.warehouse.path)
-    con.execute("""INSERT INTO topics SELECT i + 1, 'topik ' || i, 'Topik ' || i, 'phrase',
+    con.execute("""INSERT INTO candidates SELECT i + 1, 'topik ' || i, 'Topik ' || i, 'phrase',
                    TIMESTAMPTZ '2026-11-15 20:00:00+00', TIMESTAMPTZ '2026-11-22 02:00:00+00'
                    FROM range(5) t(i)""")
-    con.execute("""INSERT INTO topic_mentions SELECT i % 5 + 1, 'item' || i, 'detik',
+    con.execute("""INSERT INTO mentions SELECT i % 5 + 1, 'item' || i, 'detik',
                    TIMESTAMPTZ '2026-11-22 02:00:00+00' - to_hours(i % 150)
                    FROM range(3000) t(i)""")
     for c in config.clients:

@@ -21,7 +21,7 @@ incremental update after an ingest of 10,000 new items.
    called one by one so that each is timed. Two sums are printed: the update of the trend
    signals once the new items' topics are known (the target; the text analysis has its own
    figure, bench_topics.py), and the whole of it. Then, not part of the update, what an
-   analyst asks next is timed: trending_now's top 20 and the top story's topic_timeline.
+   analyst asks next is timed: trending_now's top 20 and the top topic's candidate_timeline.
    The new items' text (--text): bench_topics' generator (58 words and ~40 topics an item,
    the cap: a stress case) and tempo.co's archive as ingest stores it (real news, ~23 topics an
    item, 6,134 distinct articles taken in turn; needs ../shared/fixtures). Each runs twice: on
@@ -82,7 +82,7 @@ def generate(db: Path, items: int, days: int, mentions: int) -> None:
         # Zipf-like topics: exp(u * ln V) is log-uniform, so topic r has weight ~ 1/r. The last
         # three days carry a few bursting stories on top.
         con.execute("""
-            INSERT INTO topic_mentions
+            INSERT INTO mentions
             SELECT DISTINCT ON (topic_id, item_key) topic_id, item_key, source, event_at FROM (
                 SELECT CASE WHEN i.event_at > $end - INTERVAL 3 DAY AND j = 0
                                  AND random() < 0.3
@@ -95,12 +95,15 @@ def generate(db: Path, items: int, days: int, mentions: int) -> None:
             ORDER BY event_at""",
             {"end": END, "v": VOCABULARY, "m": mentions})
         con.execute("""
-            INSERT INTO topics
-            SELECT topic_id, key, key, 'phrase', first_seen_at, last_seen_at
-            FROM (SELECT topic_id, CASE WHEN topic_id > $v THEN 'burst ' || (topic_id - $v - 1)
-                                        ELSE 'topic ' || topic_id END AS key,
+            -- Labels an officer could name (docs/labels.md), or no topic would be shown.
+            INSERT INTO candidates
+            SELECT topic_id, key, 'Zeta' || topic_id || ' Orion', 'phrase', first_seen_at,
+                   last_seen_at
+            FROM (SELECT candidate_id AS topic_id,
+                         CASE WHEN candidate_id > $v THEN 'burst ' || (candidate_id - $v - 1)
+                              ELSE 'topic ' || candidate_id END AS key,
                          min(event_at) AS first_seen_at, max(event_at) AS last_seen_at
-                  FROM topic_mentions GROUP BY topic_id)""", {"v": VOCABULARY})
+                  FROM mentions GROUP BY candidate_id)""", {"v": VOCABULARY})
         con.execute("CHECKPOINT")
 
 
@@ -206,14 +209,14 @@ def incremental(db: Path, new: int, text: str) -> dict[str, float]:
         top = con.execute("SELECT topic_key FROM trending_now ORDER BY rank LIMIT 20"
                           ).fetchall()[0][0]
         t1 = time.perf_counter()
-        con.execute("""SELECT bucket, mentions, sources FROM topic_timeline
-                       WHERE topic_key = ? AND grain = 'day' ORDER BY bucket""", [top]).fetchall()
+        con.execute("""SELECT bucket, mentions, sources FROM candidate_timeline
+                       WHERE candidate_key = ? AND grain = 'day' ORDER BY bucket""", [top]).fetchall()
         t2 = time.perf_counter()
     steps = ("extract", "save_mentions", "window_stats", "compute_signals", "save_signals")
     out: dict[str, float] = {"extracted": len(rows), "topics": len(signals), "load": load,
                              "rss_mb": _peak_rss_mb(), "candidates": len(found.keys) / len(rows),
                              "roots_known": roots_known, "trending_now_s": t1 - t0,
-                             "topic_timeline_s": t2 - t1}
+                             "candidate_timeline_s": t2 - t1}
     for i, step in enumerate(steps):
         out[f"{step}_s"] = times[i + 1] - times[i]
         out[f"{step}_cpu_s"] = cpus[i + 1] - cpus[i]
@@ -288,7 +291,7 @@ def _report(inc: dict[str, float], what: str) -> None:
           f"[target <= 3 s]; with the text analysis of the new items: "
           f"{update_s + inc['extract_s']:.2f} s")
     print(f"  then an analyst's queries: trending_now's top 20 {inc['trending_now_s']:.2f} s, "
-          f"the strongest story's topic_timeline by day {inc['topic_timeline_s']:.2f} s")
+          f"the strongest topic's candidate_timeline by day {inc['candidate_timeline_s']:.2f} s")
 
 
 def main() -> int:

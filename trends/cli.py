@@ -124,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("name", nargs="?", help="the query; leave it out to list them")
     c.add_argument("--client", metavar="ID", help="the $client parameter")
     c.add_argument("--topic", metavar="TEXT", help="the $topic parameter")
+    c.add_argument("--day", metavar="YYYY-MM-DD", help="the $day parameter")
+    c.add_argument("--days", metavar="N", help="the $days parameter")
     c.add_argument("--param", metavar="NAME=VALUE", action="append", default=[],
                    help="any other parameter (repeatable)")
     c.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -368,16 +370,17 @@ def _cmd_sql(args: argparse.Namespace) -> int:
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
-    from warehouse.named import all_queries, get
+    from warehouse.named import FLAGGED_PARAMS, all_queries, get
 
     if not args.name:
         for q in all_queries().values():
-            params = " ".join(f"--{p}" for p in q.params)
+            params = " ".join(f"--{p}" if p in FLAGGED_PARAMS else f"--param {p}=..."
+                              for p in q.params)
             print(f"{q.name}{' ' + params if params else ''}\n    {q.description}")
         return EXIT_OK
     query = get(args.name)
     given = dict(_split_param(p) for p in args.param)
-    for name in ("client", "topic"):
+    for name in FLAGGED_PARAMS:
         if getattr(args, name) is not None:
             given[name] = getattr(args, name)
     config = _config(args, warn=False)
@@ -466,7 +469,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
         return EXIT_OK
     c = info["counts"]
     print(f"warehouse  {config.warehouse.path}")
-    print(f"items {c['items']}  topics {c['topics']}  mentions {c['mentions']}  "
+    print(f"items {c['items']}  candidates {c['candidates']}  mentions {c['mentions']}  "
+          f"topics now {c['topics']}  "
           f"ideas {c['ideas']}  digests sent {c['digests_sent']}")
     print(f"last ingest {_fmt(info['last_ingest_at'])}  last scoring as of "
           f"{_fmt(info['last_score_as_of'])}")

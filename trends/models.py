@@ -80,7 +80,7 @@ class ScoredTopic:
     velocity: float               # recent rate / baseline rate
     breadth: int                  # distinct sources
     mentions: int                 # items in the recent window
-    state: str                    # new | rising | peaking | fading
+    state: str                    # new | rising | peaking | steady | fading
     matched: list[str]            # client keywords found in the topic's stories
     reason: str                   # human-readable "why", e.g. "matches kopi in 4 headlines; ..."
     articles: list[Article] = field(default_factory=list)

@@ -152,9 +152,10 @@ def spiking_topics(con: duckdb.DuckDBPyConnection, client_id: str, *, velocity: 
             min_mentions: int) -> list[dict[str, Any]]:
     """Topics of the client's latest scoring run that spike and may be shown to it.
 
-    A topic spikes when its signal says so (topic_signals.spike) or, where the signal has no
-    spike flag, when it is new or rising at `velocity` times its usual rate. Never a topic
-    the client must avoid: excluded_by set, or a score of 0.
+    A topic spikes when its signal says so (topic_signals.spike, migration 0014) or, where
+    the run stored no topics (runs before 0014 stored none), when it is new or rising at
+    `velocity` times its usual rate. Never a topic the client must avoid: excluded_by set, or
+    a score of 0.
     """
     cur = con.execute("""
         WITH latest AS (
@@ -313,7 +314,7 @@ def daily_mentions(con: duckdb.DuckDBPyConnection, keys: Sequence[str], timezone
         return out
     rows = con.execute("""
         SELECT t.key, CAST(timezone($tz, m.event_at) AS DATE) AS day, count(*) AS n
-        FROM topics t JOIN topic_mentions m ON m.topic_id = t.id
+        FROM candidates t JOIN mentions m ON m.candidate_id = t.id
         WHERE t.key IN (SELECT unnest($keys))
           AND m.event_at >= $since AND m.event_at < $until
         GROUP BY ALL""",

@@ -17,7 +17,11 @@ from importlib import resources
 
 from trends.errors import ConfigError
 
-__all__ = ["NamedQuery", "all_queries", "get", "parse"]
+__all__ = ["FLAGGED_PARAMS", "NamedQuery", "all_queries", "get", "parse"]
+
+# Parameters `trends query` takes as flags of their own (--client ID); any other is given as
+# --param NAME=VALUE.
+FLAGGED_PARAMS = ("client", "topic", "day", "days")
 
 _PARAM = re.compile(r"^--\s*param\s+(\w+)\s*(?:=\s*([^:]*?))?\s*:\s*(.*)$")
 _NAME = re.compile(r"^[a-z0-9_]+$")
@@ -47,9 +51,13 @@ class NamedQuery:
     def _usage(self) -> str:
         if not self.params:
             return f"run it as: trends query {self.name}"
-        args = " ".join(f"--{p} VALUE" if p not in self.defaults else f"[--{p} VALUE]"
+        args = " ".join(_flag(p) if p not in self.defaults else f"[{_flag(p)}]"
                         for p in self.params)
         return f"run it as: trends query {self.name} {args}"
+
+
+def _flag(param: str) -> str:
+    return f"--{param} VALUE" if param in FLAGGED_PARAMS else f"--param {param}=VALUE"
 
 
 def parse(name: str, text: str) -> NamedQuery:

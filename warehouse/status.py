@@ -21,8 +21,10 @@ def status(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                last_error
         FROM sources ORDER BY consecutive_failures DESC, name"""))
     counts = rows_as_dicts(con.execute("""
-        SELECT (SELECT count(*) FROM items) AS items, (SELECT count(*) FROM topics) AS topics,
-               (SELECT count(*) FROM topic_mentions) AS mentions,
+        SELECT (SELECT count(*) FROM items) AS items,
+               (SELECT count(*) FROM candidates) AS candidates,
+               (SELECT count(*) FROM mentions) AS mentions,
+               (SELECT count(*) FROM trending_now) AS topics,
                (SELECT count(*) FROM ideas) AS ideas,
                (SELECT count(*) FROM digests WHERE status = 'sent') AS digests_sent"""))[0]
     last_fetch = con.execute("SELECT max(started_at) FROM fetch_log").fetchone()

@@ -1,5 +1,5 @@
 """SQL of the understand stage: the items to extract, word roots, mentions, the window
-statistics of every candidate, signals, and the topics candidates were merged into."""
+statistics of every candidate, candidates' signals, and the topics they were merged into."""
 
 from __future__ import annotations
 
@@ -14,14 +14,15 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from trends.models import CandidateColumns, window_stats_schema
+from trends.models import CandidateColumns, TopicSignal, window_stats_schema
 
-__all__ = ["cooccurring_hashtags", "pending_items", "save_mentions", "save_signals",
-           "save_stories", "save_word_roots", "topic_stories", "window_stats", "word_roots"]
+__all__ = ["cooccurring_hashtags", "label_items", "pending_items", "save_mentions", "save_signals",
+           "save_topics", "save_word_roots", "topic_stories", "trending", "window_stats",
+           "word_roots"]
 
 
 def pending_items(con: duckdb.DuckDBPyConnection, limit: int) -> list[tuple[Any, ...]]:
-    """Items whose topics have not been extracted yet: (key, title, summary, language, source,
+    """Items whose candidates have not been extracted yet: (key, title, summary, language, source,
     event_at, extra)."""
     return con.execute("""
         SELECT key, title, summary, language, source, event_at, extra FROM items
@@ -45,18 +46,27 @@ def save_word_roots(con: duckdb.DuckDBPyConnection, roots: Mapping[str, str]) ->
         con.unregister("new_roots")
 
 
+_KINDS = ("phrase", "name", "hashtag", "query")     # weakest first: a kind's strength
+_KIND_STRENGTH = {k: i for i, k in enumerate(_KINDS)}
+
+
+def _strength(column: str) -> str:
+    """SQL for the strength of the kind in `column` (_KINDS' order)."""
+    return f"list_position({list(_KINDS)}, {column})"
+
+
 _ITEM_SCHEMA = pa.schema([("key", pa.string()), ("source", pa.string()),
                           ("event_at", pa.timestamp("us", tz="UTC"))])
 
 
 def save_mentions(con: duckdb.DuckDBPyConnection, items: Sequence[tuple[str, str, datetime]],
                   found: CandidateColumns) -> None:
-    """Store the topics found in one batch of items and mark the items extracted, atomically.
+    """Store the candidates found in one batch of items and mark the items extracted, atomically.
 
     `items` are (key, source, event_at); `found` holds the candidates of each item in turn,
-    distinct per item, in reading order. A new topic takes the next id, and the label and kind
-    of its first mention in the batch (items in the order given); every topic's first and last
-    seen times widen to the batch's mentions."""
+    distinct per item, in reading order. A new candidate takes the next id, and the label and
+    kind of its first mention in the batch (items in the order given); every candidate's first
+    and last seen times widen to the batch's mentions."""
     # Built in C, with no Python object per mention (400,000 after a 10,000-item ingest): the
     # items' columns repeated by their candidate counts, and the batch's distinct keys,
     # numbered in order of first mention, with each mention's number.
@@ -69,51 +79,63 @@ def save_mentions(con: duckdb.DuckDBPyConnection, items: Sequence[tuple[str, str
     # Arrow numbers the keys as it meets them: a key's first mention is where the numbers
     # reach a new high.
     first = np.flatnonzero(number > np.maximum.accumulate(np.concatenate(([-1], number[:-1]))))
+    # A candidate's kind is the strongest it was found as: a phrase that people also wrote
+    # as a hashtag is a hashtag ("kopi susu gula aren", "#KopiSusuGulaAren").
+    kinds = pa.array(found.kinds, pa.dictionary(pa.int32(), pa.string()))
+    by_kind = np.array([_KIND_STRENGTH.get(k, 0) for k in kinds.dictionary.to_pylist()],
+                       np.int8)
+    strongest = np.zeros(len(first), np.int8)
+    np.maximum.at(strongest, number, by_kind[kinds.indices.to_numpy(zero_copy_only=False)])
     keys = pa.table({
         "n": pa.array(np.arange(len(first), dtype=np.int32)), "key": encoded.dictionary,
         "label": pa.array(found.labels, pa.string()).take(first),
-        "kind": pa.array(found.kinds, pa.string()).take(first)})
+        "kind": pa.array(_KINDS, pa.string()).take(pa.array(strongest.astype(np.int32)))})
     seen = pa.table({"n": encoded.indices, "event_at": mentions.column("event_at")})
     con.register("batch_items", it)
     con.register("batch_keys", keys)
     con.register("batch_seen", seen)
     con.execute("BEGIN TRANSACTION")
     try:
-        # topics has no key (migration 0008): one join finds the topics already known, whose
-        # times widen; the others are numbered after the largest id (migration 0010).
+        # candidates has no key (migration 0008): one join finds the candidates already
+        # known, whose times widen; the others are numbered after the largest id (0010).
         con.execute("""
-            CREATE OR REPLACE TEMP TABLE batch_topics AS
+            CREATE OR REPLACE TEMP TABLE batch_candidates AS
             WITH matched AS (
                 SELECT k.n, k.key, k.label, k.kind, s.first_seen_at, s.last_seen_at,
                        t.id AS known_id
                 FROM batch_keys k
                 JOIN (SELECT n, min(event_at) AS first_seen_at, max(event_at) AS last_seen_at
                       FROM batch_seen GROUP BY n) s USING (n)
-                LEFT JOIN topics t ON t.key = k.key
+                LEFT JOIN candidates t ON t.key = k.key
             )
-            SELECT *, coalesce(known_id, (SELECT coalesce(max(id), 0) FROM topics)
+            SELECT *, coalesce(known_id, (SELECT coalesce(max(id), 0) FROM candidates)
                    + row_number() OVER (PARTITION BY known_id IS NULL ORDER BY n))::INTEGER AS id
             FROM matched""")
-        con.execute("""
-            UPDATE topics SET first_seen_at = least(topics.first_seen_at, b.first_seen_at),
-                              last_seen_at = greatest(topics.last_seen_at, b.last_seen_at)
-            FROM batch_topics b
-            WHERE topics.id = b.known_id AND (b.first_seen_at < topics.first_seen_at
-                                              OR b.last_seen_at > topics.last_seen_at)""")
-        con.execute("""INSERT INTO topics (id, key, label, kind, first_seen_at, last_seen_at)
+        con.execute(f"""
+            UPDATE candidates
+            SET first_seen_at = least(candidates.first_seen_at, b.first_seen_at),
+                last_seen_at = greatest(candidates.last_seen_at, b.last_seen_at),
+                kind = CASE WHEN {_strength("b.kind")} > {_strength("candidates.kind")}
+                            THEN b.kind ELSE candidates.kind END
+            FROM batch_candidates b
+            WHERE candidates.id = b.known_id
+              AND (b.first_seen_at < candidates.first_seen_at
+                   OR b.last_seen_at > candidates.last_seen_at
+                   OR {_strength("b.kind")} > {_strength("candidates.kind")})""")
+        con.execute("""INSERT INTO candidates (id, key, label, kind, first_seen_at, last_seen_at)
                        SELECT id, key, label, kind, first_seen_at, last_seen_at
-                       FROM batch_topics WHERE known_id IS NULL""")
-        ids = np.asarray(con.execute("SELECT id FROM batch_topics ORDER BY n").fetchnumpy()["id"],
-                         np.int32)
-        con.execute("DROP TABLE batch_topics")
+                       FROM batch_candidates WHERE known_id IS NULL""")
+        ids = np.asarray(con.execute("SELECT id FROM batch_candidates ORDER BY n"
+                                     ).fetchnumpy()["id"], np.int32)
+        con.execute("DROP TABLE batch_candidates")
         # A plain append (migration 0006): items are extracted once, their mentions written
         # in the transaction that sets the flag below, and an item's candidates are distinct.
         # In the order found (DuckDB keeps insertion order), i.e. by event time, so that zone
         # maps skip old row groups.
         con.register("batch_mentions", pa.table({
-            "topic_id": pa.array(ids[number]), "item_key": mentions.column("key"),
+            "candidate_id": pa.array(ids[number]), "item_key": mentions.column("key"),
             "source": mentions.column("source"), "event_at": mentions.column("event_at")}))
-        con.execute("INSERT INTO topic_mentions SELECT * FROM batch_mentions")
+        con.execute("INSERT INTO mentions SELECT * FROM batch_mentions")
         con.execute("UPDATE items SET extracted = TRUE WHERE key IN (SELECT key FROM batch_items)")
         con.execute("COMMIT")
     except BaseException:
@@ -149,34 +171,34 @@ def window_stats(con: duckdb.DuckDBPyConnection, as_of: datetime, *, recent: tim
     # grouped and joined by topic id (migration 0010); the older buckets leave as lists
     # (bucket, count) that numpy spreads into the series.
     query = """
-        WITH candidates AS (
-            -- Decide which topics to score from the last two buckets alone: most topics of a
-            -- busy week are long tails that never qualify, and need no series.
-            SELECT topic_id,
+        WITH scored AS (
+            -- Decide which candidates to score from the last two buckets alone: most
+            -- candidates of a busy week are long tails that never qualify, and need no series.
+            SELECT candidate_id,
                    count(*) FILTER (WHERE event_at > $recent_start) AS recent,
                    count(*) FILTER (WHERE event_at > $half_start) AS last_half,
                    count(*) FILTER (WHERE event_at <= $recent_start) AS previous
-            FROM topic_mentions
+            FROM mentions
             WHERE event_at > $two_ago AND event_at <= $as_of
-            GROUP BY topic_id
+            GROUP BY candidate_id
             HAVING (recent >= $min_items OR previous >= $min_events)
-               -- a one-bucket series has no room for yesterday: only today's topics
+               -- a one-bucket series has no room for yesterday: only today's candidates
                AND ($buckets >= 2 OR recent > 0)
         ), older AS (
-            SELECT topic_id, list(b) AS bs, list(n) AS ns
-            FROM (SELECT topic_id,
+            SELECT candidate_id, list(b) AS bs, list(n) AS ns
+            FROM (SELECT candidate_id,
                          (epoch_us($as_of) - epoch_us(m.event_at)) // $bucket_us AS b,
                          count(*) AS n
-                  FROM topic_mentions m SEMI JOIN candidates c USING (topic_id)
+                  FROM mentions m SEMI JOIN scored c USING (candidate_id)
                   WHERE m.event_at > $lookback AND m.event_at <= $two_ago
                   GROUP BY ALL)
-            GROUP BY topic_id
+            GROUP BY candidate_id
         ), per_source AS (
             -- Sources first, their kinds then: distinct counts over the few sources of each
-            -- topic cost less than over each of its mentions.
-            SELECT m.topic_id, m.source, sum(i.volume) AS volume
-            FROM topic_mentions m
-            SEMI JOIN (SELECT topic_id FROM candidates WHERE recent > 0) c USING (topic_id)
+            -- candidate cost less than over each of its mentions.
+            SELECT m.candidate_id, m.source, sum(i.volume) AS volume
+            FROM mentions m
+            SEMI JOIN (SELECT candidate_id FROM scored WHERE recent > 0) c USING (candidate_id)
             -- A mention's event_at is its item's: only the recent window's items can match.
             LEFT JOIN (SELECT key, volume FROM items
                        WHERE event_at > $recent_start AND event_at <= $as_of
@@ -184,11 +206,11 @@ def window_stats(con: duckdb.DuckDBPyConnection, as_of: datetime, *, recent: tim
             WHERE m.event_at > $recent_start AND m.event_at <= $as_of
             GROUP BY ALL
         ), now AS (
-            SELECT p.topic_id, count(*) AS breadth,
+            SELECT p.candidate_id, count(*) AS breadth,
                    count(DISTINCT coalesce(s.kind, p.source)) AS platforms,
                    sum(p.volume) AS volume
             FROM per_source p LEFT JOIN sources s ON s.name = p.source
-            GROUP BY p.topic_id
+            GROUP BY p.candidate_id
         )
         SELECT t.key, t.label, t.kind, c.recent::INTEGER AS recent,
                c.last_half::INTEGER AS last_half,
@@ -198,8 +220,8 @@ def window_stats(con: duckdb.DuckDBPyConnection, as_of: datetime, *, recent: tim
                coalesce(n.platforms, 0)::INTEGER AS platforms,
                coalesce(n.volume, 0)::DOUBLE AS volume, t.first_seen_at,
                o.bs::INTEGER[] AS bs, o.ns::INTEGER[] AS ns
-        FROM candidates c JOIN topics t ON t.id = c.topic_id
-        LEFT JOIN now n USING (topic_id) LEFT JOIN older o USING (topic_id)
+        FROM scored c JOIN candidates t ON t.id = c.candidate_id
+        LEFT JOIN now n USING (candidate_id) LEFT JOIN older o USING (candidate_id)
         """
     params = {"lookback": as_of - recent * buckets, "as_of": as_of,
               "two_ago": as_of - recent * 2, "recent_start": as_of - recent,
@@ -249,7 +271,7 @@ def topic_stories(con: duckdb.DuckDBPyConnection, keys: Sequence[str], since: da
         return []
     return con.execute("""
         SELECT t.key, i.key, i.title, i.summary, i.url, i.source, i.event_at, i.extra
-        FROM topics t JOIN topic_mentions m ON m.topic_id = t.id
+        FROM candidates t JOIN mentions m ON m.candidate_id = t.id
         JOIN items i ON i.key = m.item_key
         WHERE t.key IN (SELECT unnest($keys)) AND m.event_at > $since AND m.event_at <= $as_of
         QUALIFY row_number() OVER (PARTITION BY t.key ORDER BY m.event_at DESC, i.key)
@@ -265,9 +287,9 @@ def cooccurring_hashtags(con: duckdb.DuckDBPyConnection, keys: Sequence[str], si
         return {}
     rows = con.execute("""
         SELECT k.key, t.label, count(*) AS n
-        FROM topics k JOIN topic_mentions m ON m.topic_id = k.id
-        JOIN topic_mentions h ON h.item_key = m.item_key AND h.topic_id <> m.topic_id
-        JOIN topics t ON t.id = h.topic_id AND t.kind = 'hashtag'
+        FROM candidates k JOIN mentions m ON m.candidate_id = k.id
+        JOIN mentions h ON h.item_key = m.item_key AND h.candidate_id <> m.candidate_id
+        JOIN candidates t ON t.id = h.candidate_id AND t.kind = 'hashtag'
         WHERE k.key IN (SELECT unnest($keys)) AND m.event_at > $since AND m.event_at <= $as_of
         GROUP BY ALL ORDER BY k.key, n DESC, t.label""",
         {"keys": list(keys), "since": since, "as_of": as_of}).fetchall()
@@ -277,24 +299,24 @@ def cooccurring_hashtags(con: duckdb.DuckDBPyConnection, keys: Sequence[str], si
     return out
 
 
-_SIGNAL_COLUMNS = ("topic_key", "label", "mentions", "baseline", "velocity", "breadth", "volume",
-                   "freshness", "first_seen_at", "state", "trend")
+_SIGNAL_COLUMNS = ("candidate_key", "label", "mentions", "baseline", "velocity", "breadth",
+                   "volume", "freshness", "first_seen_at", "state", "trend")
 _SIGNAL_EXTRA = ("kind", "platforms", "spike", "zscore", "peak_at", "posting_window")
 
 
 def save_signals(con: duckdb.DuckDBPyConnection, as_of: datetime, signals: pa.Table,
                  finished_at: datetime) -> None:
-    """Replace the signals of the run as of `as_of` and record the run, inside the caller's
-    transaction. `signals` has topic_signals' columns but as_of
+    """Replace the candidate signals of the run as of `as_of` and record the run, inside the
+    caller's transaction. `signals` has candidate_signals' columns but as_of
     (trends.understand.signals.vectorized.Signals.table has them); the columns of migration 0003
     are written when present, other columns ignored."""
     # An append-only table (migration 0007): re-scoring the same as_of replaces its rows here.
-    con.execute("DELETE FROM topic_signals WHERE as_of = ?", [as_of])
+    con.execute("DELETE FROM candidate_signals WHERE as_of = ?", [as_of])
     if signals.num_rows:
         cols = [*_SIGNAL_COLUMNS, *(c for c in _SIGNAL_EXTRA if c in signals.column_names)]
         con.register("batch_signals", signals.select(cols))
         try:
-            con.execute(f"INSERT INTO topic_signals (as_of, {', '.join(cols)}) "
+            con.execute(f"INSERT INTO candidate_signals (as_of, {', '.join(cols)}) "
                         f"SELECT $as_of, {', '.join(cols)} FROM batch_signals",
                         {"as_of": as_of})
         finally:
@@ -304,20 +326,68 @@ def save_signals(con: duckdb.DuckDBPyConnection, as_of: datetime, signals: pa.Ta
                        topics = excluded.topics""", [as_of, finished_at, signals.num_rows])
 
 
-def save_stories(con: duckdb.DuckDBPyConnection, as_of: datetime,
-                 members: Sequence[tuple[str, str, str]]) -> None:
-    """Record which story each scored candidate was clustered into: (topic_key, story_key,
-    story_label). `trending_now` shows one row per story."""
-    if not members:
+def save_topics(con: duckdb.DuckDBPyConnection, as_of: datetime,
+                topics: Sequence[tuple[TopicSignal, Sequence[TopicSignal]]]) -> None:
+    """Replace the topics of the run as of `as_of`, strongest first: each topic's signal (under
+    its naming candidate's key and label) with the candidates merged into it, strongest first.
+    Each candidate's row in candidate_signals names its topic; `topic_signals` gets one row per
+    topic, ranked (migration 0014). Inside the caller's transaction."""
+    con.execute("DELETE FROM topic_signals WHERE as_of = ?", [as_of])
+    con.execute("""UPDATE candidate_signals SET topic_key = NULL, topic_label = NULL
+                   WHERE as_of = ? AND topic_key IS NOT NULL""", [as_of])
+    if not topics:
         return
-    tbl = pa.table({"topic_key": [m[0] for m in members], "story_key": [m[1] for m in members],
-                    "story_label": [m[2] for m in members]})
-    con.register("batch_stories", tbl)
+    members = [(m.key, t.key, t.label) for t, ms in topics for m in ms]
+    rows = {name: [] for name in _TOPIC_COLUMNS}   # type: dict[str, list[Any]]
+    for rank, (t, ms) in enumerate(topics, start=1):
+        for name, value in zip(_TOPIC_COLUMNS, (
+                rank, t.key, t.label, t.kind, t.state, t.posting_window, t.trend, t.mentions,
+                t.baseline, t.velocity, t.breadth, t.platforms, t.volume, t.freshness, t.spike,
+                t.zscore, t.first_seen_at, t.peak_at, len(ms), [m.label for m in ms])):
+            rows[name].append(value)
+    con.register("batch_members", pa.table({
+        "candidate_key": [m[0] for m in members], "topic_key": [m[1] for m in members],
+        "topic_label": [m[2] for m in members]}))
+    con.register("batch_topics", pa.table(rows))
     try:
         con.execute("""
-            UPDATE topic_signals SET story_key = b.story_key, story_label = b.story_label
-            FROM batch_stories b
-            WHERE topic_signals.as_of = $as_of AND topic_signals.topic_key = b.topic_key""",
-            {"as_of": as_of})
+            UPDATE candidate_signals SET topic_key = b.topic_key, topic_label = b.topic_label
+            FROM batch_members b
+            WHERE candidate_signals.as_of = $as_of
+              AND candidate_signals.candidate_key = b.candidate_key""", {"as_of": as_of})
+        con.execute(f"""INSERT INTO topic_signals (as_of, {', '.join(_TOPIC_COLUMNS)})
+                        SELECT $as_of, {', '.join(_TOPIC_COLUMNS)} FROM batch_topics""",
+                    {"as_of": as_of})
     finally:
-        con.unregister("batch_stories")
+        con.unregister("batch_members")
+        con.unregister("batch_topics")
+
+
+_TOPIC_COLUMNS = ("rank", "topic_key", "label", "kind", "state", "posting_window", "trend",
+                  "mentions", "baseline", "velocity", "breadth", "platforms", "volume",
+                  "freshness", "spike", "zscore", "first_seen_at", "peak_at", "candidates",
+                  "candidate_labels")
+
+
+def trending(con: duckdb.DuckDBPyConnection, limit: int) -> list[tuple[Any, ...]]:
+    """(rank, label, state, mentions, breadth, candidate labels, topic_key) of the top rows
+    of `trending_now`, as an analyst's query would read them."""
+    return con.execute("""SELECT rank, label, state, mentions, breadth, candidate_labels,
+                                 topic_key
+                          FROM trending_now ORDER BY rank LIMIT ?""", [limit]).fetchall()
+
+
+def label_items(con: duckdb.DuckDBPyConnection, as_of: datetime,
+                recent: timedelta) -> dict[str, list[str]]:
+    """For each topic of the run as of `as_of`, the items of the recent window that mention
+    the candidate naming it."""
+    rows = con.execute("""
+        SELECT t.topic_key, m.item_key
+        FROM topic_signals t JOIN candidates c ON c.key = t.topic_key
+        JOIN mentions m ON m.candidate_id = c.id
+        WHERE t.as_of = $as_of AND m.event_at > $since AND m.event_at <= $as_of""",
+        {"as_of": as_of, "since": as_of - recent}).fetchall()
+    out: dict[str, list[str]] = {}
+    for key, item in rows:
+        out.setdefault(key, []).append(item)
+    return out

@@ -151,7 +151,7 @@ def test_migration_rekeys_front_page_items_and_the_next_fetch_adds_the_rest(
                            published=None)
         assert con.execute("SELECT key, story_key FROM items").fetchall() == [(new_key, new_key)]
         assert con.execute("SELECT item_key FROM item_sources").fetchall() == [(new_key,)]
-        assert con.execute("SELECT item_key FROM topic_mentions").fetchall() == [(new_key,)]
+        assert con.execute("SELECT item_key FROM mentions").fetchall() == [(new_key,)]
         ingest(con, source, force=True)
         assert con.execute("SELECT count(*), count(DISTINCT guid) FROM items").fetchone() == (
             131, 131)

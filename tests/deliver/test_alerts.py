@@ -18,6 +18,7 @@ from tests.slack_server import SlackServer, fast_sender
 from trends.config import Config, Env, parse_config
 from trends.deliver.alert_job import ALERT_EVENT, run_alerts
 from trends.deliver.slack import SlackSender
+from trends.models import TopicSignal
 from warehouse import decide as decide_sql
 from warehouse import understand as topics_sql
 from warehouse.db import connect
@@ -50,22 +51,25 @@ def topic(key: str, client: str = "kopi", *, velocity: float = 6.0, spike: bool 
 
 def score_run(con: duckdb.DuckDBPyConnection, as_of: datetime,
               topics: list[dict[str, Any]]) -> None:
-    """Write one scoring run's signals and client scores, as `trends score` would."""
+    """Write one scoring run's signals, topics and client scores, as `trends score` would. A
+    topic whose `_spike` is None has a candidate signal but no topic row, as runs scored before
+    topics were stored (migration 0014) have none."""
     signals = {}
+    named = {}
     for t in topics:
-        row = {"topic_key": t["topic_key"], "label": t["label"], "mentions": t["mentions"],
-               "baseline": 1.0, "velocity": t["velocity"], "breadth": t["breadth"],
-               "volume": 0.0, "freshness": t["freshness"], "first_seen_at": as_of,
-               "state": t["state"], "trend": t["trend"]}
+        signals[t["topic_key"]] = {
+            "candidate_key": t["topic_key"], "label": t["label"], "mentions": t["mentions"],
+            "baseline": 1.0, "velocity": t["velocity"], "breadth": t["breadth"],
+            "volume": 0.0, "freshness": t["freshness"], "first_seen_at": as_of,
+            "state": t["state"], "trend": t["trend"]}
         if t["_spike"] is not None:
-            row["spike"] = t["_spike"]
-        signals[t["topic_key"]] = row
-    rows = list(signals.values())
-    # One shape for every row (the spike column is written when the signal carries it).
-    if any("spike" in r for r in rows):
-        for r in rows:
-            r.setdefault("spike", None)
-    topics_sql.save_signals(con, as_of, pa.Table.from_pylist(rows), as_of)
+            named[t["topic_key"]] = TopicSignal(
+                key=t["topic_key"], label=t["label"], kind="phrase", mentions=t["mentions"],
+                baseline=1.0, velocity=t["velocity"], breadth=t["breadth"], volume=0.0,
+                freshness=t["freshness"], first_seen_at=as_of, state=t["state"],
+                trend=t["trend"], spike=t["_spike"])
+    topics_sql.save_signals(con, as_of, pa.Table.from_pylist(list(signals.values())), as_of)
+    topics_sql.save_topics(con, as_of, [(s, [s]) for s in named.values()])
     for client in {t["client_id"] for t in topics}:
         decide_sql.save_client_scores(con, as_of, client, [
             {k: v for k, v in t.items() if not k.startswith("_")}

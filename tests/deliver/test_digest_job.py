@@ -50,9 +50,9 @@ def add_ideas(con: duckdb.DuckDBPyConnection, config: Config, day: date = DAY,
 
 
 def add_mentions(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("""INSERT INTO topics VALUES (1, 'topik 0', 'Topik 0', 'phrase',
+    con.execute("""INSERT INTO candidates VALUES (1, 'topik 0', 'Topik 0', 'phrase',
                    TIMESTAMPTZ '2026-11-17 22:00:00+00', TIMESTAMPTZ '2026-11-22 02:00:00+00')""")
-    con.execute("""INSERT INTO topic_mentions
+    con.execute("""INSERT INTO mentions
                    SELECT 1, 'item' || i, 'detik', TIMESTAMPTZ '2026-11-22 02:00:00+00'
                           - to_hours(i % 100) FROM range(300) t(i)""")
 

@@ -16,7 +16,7 @@ from trends.config import SignalSettings, SourceConfig, load_config
 from trends.errors import ConfigError
 from trends.models import TopicSignal
 from trends.understand.extract_job import extract_pending
-from trends.understand.signals.rules import detect_bursts, posting_window, trend_state
+from trends.understand.signals.rules import STATES, detect_bursts, posting_window, trend_state
 from trends.understand.signals.vectorized import (
     compute_signals,
     round_like_python,
@@ -92,13 +92,18 @@ def test_states_on_synthetic_curves() -> None:
         curve("day after", [0, 0, 0, 1, 1, 9, 6], first_seen=NOW - 5 * DAY),
         curve("gone quiet", [0, 1, 6, 9, 4, 1, 1], first_seen=NOW - 6 * DAY),
         curve("steady", [6, 5, 6, 7, 6, 5, 6], first_seen=NOW - 30 * DAY),
+        curve("quieter", [6, 5, 6, 7, 6, 5, 1], first_seen=NOW - 30 * DAY),
+        curve("now and then", [0, 3, 0, 0, 4, 0, 3], first_seen=NOW - 30 * DAY),
     )
     assert got["brand new"] == ("new", "new: post today")
     assert got["rising"] == ("rising", "rising: post today")
     assert got["turned"][0] == "peaking"
     assert got["day after"] == ("peaking", "peaked yesterday: post early or skip")
     assert got["gone quiet"] == ("fading", "peaked 3 days ago: skip")
-    assert got["steady"] == ("fading", "fading: skip unless it fits")
+    # At its usual level, talked about most days: steady, neither news nor fading.
+    assert got["steady"] == ("steady", "steady: post if it fits")
+    assert got["quieter"][0] == "fading"            # well below its usual level
+    assert got["now and then"][0] == "fading"       # no usual level to be at
 
 
 def test_rising_outranks_fading_of_the_same_size() -> None:
@@ -167,7 +172,8 @@ def _reference_strength(s: TopicSignal) -> float:
     spread = 1.0 + 0.25 * (s.breadth - 1) + 0.25 * (s.platforms - 1)
     novelty = 0.5 + 0.5 * s.freshness
     platform = 1.0 + 0.5 * s.volume
-    state = {"fading": 0.6, "new": 1.0, "rising": 1.15, "peaking": 1.05}[s.state]
+    state = {"fading": 0.6, "new": 1.0, "rising": 1.15, "peaking": 1.05,
+                 "steady": 0.7}[s.state]
     surprise = 1.15 if s.spike else 1.0
     specific = 1.0 if s.kind in ("hashtag", "query") or len(s.label.split()) > 1 else 0.75
     return weight * spread * novelty * platform * state * surprise * specific
@@ -248,7 +254,7 @@ def test_compute_signals_follows_the_rules_topic_by_topic(seed: int) -> None:
     for g, e in zip(got, expected):
         assert astuple(g) == astuple(e), g.key
     if len(rows) >= 800:        # the rows exercise every rule
-        assert {s.state for s in expected} == {"new", "rising", "peaking", "fading"}
+        assert {s.state for s in expected} == set(STATES)
         assert any(s.spike for s in expected) and any(s.peak_at for s in expected)
         assert len({s.posting_window for s in expected}) > 4
     assert [astuple(s) for s in signals.top(7)] == [astuple(s) for s in expected[:7]]
@@ -334,12 +340,12 @@ def test_views_are_queryable(warehouse, write_config) -> None:  # type: ignore[n
                                FROM trending_now ORDER BY rank LIMIT 1""").fetchone()
     assert top is not None and top[1] == "rising" and top[2] == "rising: post today"
     assert top[0].lower().startswith("harga emas") and top[3] == 6 and top[4] >= 2
-    days = warehouse.execute("""SELECT bucket, mentions FROM topic_timeline
-                                WHERE topic_key = 'harga emas antam' AND grain = 'day'
+    days = warehouse.execute("""SELECT bucket, mentions FROM candidate_timeline
+                                WHERE candidate_key = 'harga emas antam' AND grain = 'day'
                                 ORDER BY bucket""").fetchall()
     assert [n for _, n in days] == [1, 1, 1, 1, 1, 6]
-    hours = warehouse.execute("""SELECT sum(mentions) FROM topic_timeline
-                                 WHERE topic_key = 'harga emas antam' AND grain = 'hour'""")
+    hours = warehouse.execute("""SELECT sum(mentions) FROM candidate_timeline
+                                 WHERE candidate_key = 'harga emas antam' AND grain = 'hour'""")
     assert hours.fetchone() == (11,)
 
 

@@ -28,7 +28,9 @@ def test_states_follow_the_shape_of_the_curve() -> None:
     assert trend_state(age=3 * DAY, recent=DAY, velocity=4, last_half=8, first_half=3) == "rising"
     assert trend_state(age=3 * DAY, recent=DAY, velocity=4, last_half=5, first_half=6) == "peaking"
     assert trend_state(age=3 * DAY, recent=DAY, velocity=0.8, last_half=2,
-                       first_half=2) == "fading"
+                       first_half=2) == "steady"      # at its usual rate
+    assert trend_state(age=3 * DAY, recent=DAY, velocity=0.3, last_half=1,
+                       first_half=1) == "fading"      # well below it
     assert trend_state(age=3 * DAY, recent=DAY, velocity=3, last_half=1, first_half=9) == "fading"
 
 
@@ -40,7 +42,7 @@ def test_a_rising_topic_outranks_a_steady_one_of_the_same_size() -> None:
             breadth=4),
     ]), NOW).top()
     by = {s.key: s for s in signals}
-    assert by["harbolnas"].state == "rising" and by["harga beras"].state == "fading"
+    assert by["harbolnas"].state == "rising" and by["harga beras"].state == "steady"
     assert by["harbolnas"].velocity > 5 > by["harga beras"].velocity
     assert by["harbolnas"].trend == 1.0 and by["harga beras"].trend < 0.5
     assert by["harbolnas"].freshness > by["harga beras"].freshness

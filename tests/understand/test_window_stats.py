@@ -70,10 +70,10 @@ def _expected(con: duckdb.DuckDBPyConnection, as_of: datetime, *, recent: timede
     kinds = dict(con.execute("SELECT name, kind FROM sources").fetchall())
     volumes = dict(con.execute("SELECT key, volume FROM items").fetchall())
     topics = {k: (label, kind, first) for k, label, kind, first in con.execute(
-        "SELECT key, label, kind, first_seen_at FROM topics").fetchall()}
+        "SELECT key, label, kind, first_seen_at FROM candidates").fetchall()}
     by_topic: dict[str, list[tuple[str, str, datetime]]] = defaultdict(list)
     for topic, item, source, at in con.execute(
-            "SELECT topic_key, item_key, source, event_at FROM mentions").fetchall():
+            "SELECT candidate_key, item_key, source, event_at FROM candidate_mentions").fetchall():
         by_topic[topic].append((item, source, at))
     out = {}
     for topic, mentions in by_topic.items():
@@ -214,26 +214,27 @@ def test_topics_hold_each_key_once_with_its_first_and_last_mention(
                                               (NOW - 9 * DAY, NOW - 8 * DAY, 100)]):
         _add_items(con, rng, start, end, count, f"b{n}")
         extract_pending(con, batch=70)
-    assert con.execute("SELECT count(*) FROM topics GROUP BY key HAVING count(*) > 1"
+    assert con.execute("SELECT count(*) FROM candidates GROUP BY key HAVING count(*) > 1"
                        ).fetchall() == []
     # ... and each id once, which every stored mention refers to (migration 0010).
-    assert con.execute("SELECT count(*) FROM topics GROUP BY id HAVING count(*) > 1"
+    assert con.execute("SELECT count(*) FROM candidates GROUP BY id HAVING count(*) > 1"
                        ).fetchall() == []
-    assert con.execute("""SELECT count(*) FROM topic_mentions
-                          WHERE topic_id NOT IN (SELECT id FROM topics)""").fetchone() == (0,)
-    topics = con.execute("SELECT key, first_seen_at, last_seen_at FROM topics ORDER BY key"
+    assert con.execute("""SELECT count(*) FROM mentions
+                          WHERE candidate_id NOT IN (SELECT id FROM candidates)"""
+                       ).fetchone() == (0,)
+    topics = con.execute("SELECT key, first_seen_at, last_seen_at FROM candidates ORDER BY key"
                          ).fetchall()
-    assert topics == con.execute("""SELECT topic_key, min(event_at), max(event_at)
-                                    FROM mentions GROUP BY topic_key ORDER BY topic_key"""
+    assert topics == con.execute("""SELECT candidate_key, min(event_at), max(event_at)
+                                    FROM candidate_mentions GROUP BY ALL ORDER BY 1"""
                                  ).fetchall()
     assert len(topics) > 50
     assert any(first < NOW - 7 * DAY < last for _, first, last in topics)   # widened both ways
 
 
-def test_a_new_topic_takes_its_first_mention_and_the_next_id(
+def test_a_new_candidate_takes_its_first_label_its_strongest_kind_and_the_next_id(
         warehouse: duckdb.DuckDBPyConnection) -> None:
     con = warehouse
-    con.execute("""INSERT INTO topics VALUES (7, 'kopi', 'Kopi', 'phrase', $t, $t)""",
+    con.execute("""INSERT INTO candidates VALUES (7, 'kopi', 'Kopi', 'phrase', $t, $t)""",
                 {"t": NOW - DAY})
     items = [("a", "Warta", NOW - 3 * HOUR), ("b", "Kabar", NOW - 5 * HOUR),
              ("c", "Warta", NOW - HOUR)]
@@ -243,18 +244,29 @@ def test_a_new_topic_takes_its_first_mention_and_the_next_id(
                        VALUES (?, ?, ?, 'judul', '', 'id', ?, ?)""",
                     [key, source, f"https://x.example/{key}", at, at])
     # Items in the order given, candidates in reading order: "timnas" is first met in item
-    # a (as a name), "emas" in item b, and "kopi" is known.
+    # a (as a name, later as a hashtag), "emas" in item b, and "kopi" is known.
     sql.save_mentions(con, items, CandidateColumns(
         [2, 3, 2], ["timnas", "kopi", "emas", "timnas", "kopi", "kopi", "emas"],
         ["Timnas", "KOPI", "Emas", "TIMNAS", "kopi", "kopi!", "EMAS"],
         ["name", "phrase", "phrase", "hashtag", "phrase", "phrase", "name"]))
-    assert con.execute("SELECT * FROM topics ORDER BY id").fetchall() == [
+    assert con.execute("SELECT * FROM candidates ORDER BY id").fetchall() == [
         (7, "kopi", "Kopi", "phrase", NOW - DAY, NOW - HOUR),
-        (8, "timnas", "Timnas", "name", NOW - 5 * HOUR, NOW - 3 * HOUR),
-        (9, "emas", "Emas", "phrase", NOW - 5 * HOUR, NOW - HOUR)]
-    assert sorted(con.execute("SELECT topic_key, item_key FROM mentions").fetchall()) == [
+        (8, "timnas", "Timnas", "hashtag", NOW - 5 * HOUR, NOW - 3 * HOUR),
+        (9, "emas", "Emas", "name", NOW - 5 * HOUR, NOW - HOUR)]
+    assert sorted(con.execute("SELECT candidate_key, item_key FROM candidate_mentions"
+                              ).fetchall()) == [
         ("emas", "b"), ("emas", "c"), ("kopi", "a"), ("kopi", "b"), ("kopi", "c"),
         ("timnas", "a"), ("timnas", "b")]
     # In the order found: by item, then reading order.
-    assert con.execute("SELECT topic_id, item_key FROM topic_mentions").fetchall() == [
+    assert con.execute("SELECT candidate_id, item_key FROM mentions").fetchall() == [
         (8, "a"), (7, "a"), (9, "b"), (8, "b"), (7, "b"), (7, "c"), (9, "c")]
+    # A known candidate people now write as a hashtag becomes one; a weaker kind changes
+    # nothing.
+    con.execute("""INSERT INTO items (key, source, url, title, summary, language, fetched_at,
+                                      event_at)
+                   VALUES ('d', 'Warta', 'https://x.example/d', 'judul', '', 'id', $t, $t)""",
+                {"t": NOW - 2 * HOUR})
+    sql.save_mentions(con, [("d", "Warta", NOW - 2 * HOUR)], CandidateColumns(
+        [2], ["kopi", "timnas"], ["#Kopi", "timnas"], ["hashtag", "phrase"]))
+    assert con.execute("SELECT key, label, kind FROM candidates ORDER BY id").fetchall()[:2] == [
+        ("kopi", "Kopi", "hashtag"), ("timnas", "Timnas", "hashtag")]

@@ -32,10 +32,13 @@ def test_topic_ids_keep_every_mention_and_new_topics_number_on(tmp_path: Path) -
     with duckdb.connect(str(path)) as con:
         assert migrate(con) == [name for v, name, _ in migrations() if v >= 10]
         # Numbered in order of first mention; every mention kept, in the same view.
-        assert con.execute("SELECT id, key FROM topics ORDER BY id").fetchall() == [
+        assert con.execute("SELECT id, key FROM candidates ORDER BY id").fetchall() == [
             (1, "harga emas"), (2, "timnas indonesia"), (3, "#harbolnas1212")]
-        assert sorted(con.execute("SELECT * FROM mentions").fetchall()) == sorted(mentions)
-        assert con.execute("SELECT * FROM topic_timeline ORDER BY ALL").fetchall() == timeline
+        # Under the names of 0014: mentions by key are candidate_mentions, the timeline
+        # candidate_timeline.
+        assert sorted(con.execute("SELECT * FROM candidate_mentions").fetchall()) == sorted(
+            mentions)
+        assert con.execute("SELECT * FROM candidate_timeline ORDER BY ALL").fetchall() == timeline
 
     with open_warehouse(path) as con:
         # The next batch: one known topic widens its times, a new one takes the next id.
@@ -46,11 +49,50 @@ def test_topic_ids_keep_every_mention_and_new_topics_number_on(tmp_path: Path) -
         sql.save_mentions(con, [("j1", "Warta", T0 + 9 * HOUR)], CandidateColumns(
             [2], ["timnas indonesia", "kopi susu"], ["Timnas Indonesia", "Kopi Susu"],
             ["name", "phrase"]))
-        assert con.execute("SELECT id, key, label, last_seen_at FROM topics ORDER BY id"
+        assert con.execute("SELECT id, key, label, last_seen_at FROM candidates ORDER BY id"
                            ).fetchall()[1:] == [
             (2, "timnas indonesia", "TIMNAS INDONESIA", T0 + 9 * HOUR),
             (3, "#harbolnas1212", "#HARBOLNAS1212", T0 + 3 * HOUR),
             (4, "kopi susu", "Kopi Susu", T0 + 9 * HOUR)]
-        assert con.execute("""SELECT topic_key FROM mentions WHERE item_key = 'j1'
+        assert con.execute("""SELECT candidate_key FROM candidate_mentions WHERE item_key = 'j1'
                               ORDER BY ALL""").fetchall() == [("kopi susu",),
                                                               ("timnas indonesia",)]
+
+
+def test_topics_for_analysts_keep_every_run_and_group_its_topics(tmp_path: Path) -> None:
+    """0014: the candidates' tables take their names, and each run scored before it gets its
+    topics (the candidates that were clustered, one row per topic) in topic_signals."""
+    path = tmp_path / "old.duckdb"
+    day1, day2 = T0, T0 + 24 * HOUR
+
+    def signal(as_of: datetime, key: str, trend: float, story: str | None) -> tuple[object, ...]:
+        return (as_of, key, key.title(), 5, 1.0, 3.0, 2, 0.0, 0.9, T0, "rising", trend,
+                "phrase", 1, True, 2.5, None, "rising: post today", story,
+                story.title() if story else None)
+
+    with duckdb.connect(str(path)) as con:
+        migrate(con, before=14)
+        con.executemany("INSERT INTO scoring_runs VALUES (?, ?, ?)",
+                        [(day2, day2, 3), (day1, day2 + HOUR, 3)])   # day 1 re-scored last
+        con.executemany(f"INSERT INTO topic_signals VALUES ({', '.join('?' * 20)})", [
+            signal(day1, "timnas indonesia", 1.0, "timnas indonesia"),
+            signal(day1, "timnas", 0.8, "timnas indonesia"),
+            signal(day1, "harga emas", 0.5, None),
+            signal(day2, "harga emas antam", 1.0, "harga emas antam"),
+            signal(day2, "emas antam", 0.9, "harga emas antam"),
+            signal(day2, "kopi", 0.2, None)])
+
+    with open_warehouse(path) as con:
+        assert con.execute("SELECT count(*) FROM candidate_signals").fetchone() == (6,)
+        assert con.execute("""SELECT as_of, rank, topic_key, label, candidates, candidate_labels
+                              FROM topic_signals ORDER BY as_of, rank""").fetchall() == [
+            (day1, 1, "timnas indonesia", "Timnas Indonesia", 2, ["Timnas Indonesia", "Timnas"]),
+            (day2, 1, "harga emas antam", "Harga Emas Antam", 2,
+             ["Harga Emas Antam", "Emas Antam"])]
+        # The run that finished last is day 1's, re-scored after day 2's.
+        assert con.execute("SELECT as_of, label FROM trending_now").fetchall() == [
+            (day1, "Timnas Indonesia")]
+        assert con.execute("""SELECT candidate_key, topic_key FROM candidate_signals
+                              WHERE as_of = ? ORDER BY ALL""", [day1]).fetchall() == [
+            ("harga emas", None), ("timnas", "timnas indonesia"),
+            ("timnas indonesia", "timnas indonesia")]

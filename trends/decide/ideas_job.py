@@ -30,12 +30,14 @@ class ScoreSummary:
 
     as_of: datetime
     extracted: int
-    topics: int
+    candidates: int                  # candidates with a signal
+    topics: int                      # the topics they made, as trending_now shows them
     selected: dict[str, list[ScoredTopic]] = field(default_factory=dict)
 
     def text(self) -> str:
         picks = ", ".join(f"{cid}: {len(ts)}" for cid, ts in self.selected.items())
-        return (f"scored {self.topics} trending topics as of {self.as_of:%Y-%m-%d %H:%M} UTC "
+        return (f"scored {self.candidates} candidates into {self.topics} topics as of "
+                f"{self.as_of:%Y-%m-%d %H:%M} UTC "
                 f"({self.extracted} items newly extracted); ideas per client: {picks or 'none'}")
 
 
@@ -46,7 +48,7 @@ def score(con: duckdb.DuckDBPyConnection, config: Config, *, as_of: datetime | N
     an LLM writes the ideas when `env` (default: the environment's) names one."""
     found = update_trends(con, settings or config.signals, as_of=as_of)
     summary = ScoreSummary(as_of=found.as_of, extracted=found.extracted,
-                           topics=found.candidates)
+                           candidates=found.candidates, topics=len(found.topics))
     summary.selected = score_clients(con, config, found.topics, found.as_of,
                                      env or Env.from_environ())
     return summary

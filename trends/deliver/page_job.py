@@ -43,6 +43,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 .state.rising,.state.new{background:#e3f6ec;color:#0b6b3a}
 .state.peaking{background:#fff2d6;color:#8a5a00}
 .state.fading{background:#f0f0f0;color:#666}
+.state.steady{background:#eef3f8;color:#456}
 .idea{border-top:1px solid #eee;padding:10px 0}
 .idea:first-of-type{border-top:0}
 .lang{font-weight:600;font-size:12px;color:#1264a3}

@@ -233,7 +233,8 @@ STORIES = (
              "kerja."),
             "<p>Kedai kopi lokal bersaing lewat menu kopi susu gula aren dan promo pagi.</p>",
         ),
-        social=("rekomendasi kopi susu gula aren yg enak di {city} dong",),
+        social=("rekomendasi kopi susu gula aren yg enak di {city} dong #KopiSusuGulaAren",
+                "ngopi sore dulu, #KopiSusuGulaAren tetap juara"),
         slots={"city": ("Jakarta", "Bandung", "Malang", "Makassar")},
     ),
 )

@@ -38,7 +38,11 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from trends.models import Candidate, CandidateColumns
-from trends.understand.nlp.language import EN_FUNCTION_WORDS, ID_FUNCTION_WORDS
+from trends.understand.nlp.language import (
+    EN_FUNCTION_WORDS,
+    ID_FUNCTION_WORDS,
+    identify_language,
+)
 from trends.understand.nlp.stem import is_common_word, stem, take_learned_roots
 from trends.understand.nlp.stopwords import (
     BOILERPLATE,
@@ -46,6 +50,7 @@ from trends.understand.nlp.stopwords import (
     STOPWORDS_EN,
     STOPWORDS_ID,
     TOO_BROAD,
+    foreign_stopwords,
     is_boilerplate_phrase,
 )
 from trends.understand.nlp.tokenize import (
@@ -71,6 +76,15 @@ _STOP_BY_LANGUAGE: dict[str | None, frozenset[str]] = {
     "id": STOPWORDS_ID | EN_FUNCTION_WORDS,
     "en": STOPWORDS_EN | ID_FUNCTION_WORDS,
 }
+
+
+def _stops(language: str | None) -> frozenset[str]:
+    """The words that end a phrase in a text of `language`: its own stopwords (any language
+    stopwordsiso knows) with Indonesian and English ones, since names and code-mixing cross."""
+    found = _STOP_BY_LANGUAGE.get(language)
+    if found is None:
+        found = _STOP_BY_LANGUAGE[language] = _STOP_ALL | foreign_stopwords(language or "")
+    return found
 _PHRASES_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
 for _phrase in BOILERPLATE_PHRASES:
     _PHRASES_BY_FIRST.setdefault(_phrase[0], []).append(_phrase)
@@ -138,7 +152,10 @@ def candidate_tuples(title: str, summary: str = "",
     """`extract_candidates` as (key, label, kind) tuples: extraction after an ingest runs this
     for every new item, and a frozen dataclass per candidate cost a tenth of it."""
     lang = language.lower() if language else None
-    if lang not in _STOP_BY_LANGUAGE:
+    if lang is None:
+        # A source that names no language (Google Trends' news items, Reddit...): guess it.
+        lang = identify_language(f"{title}. {summary}"[:300])
+    if lang is not None and lang not in _STOP_BY_LANGUAGE and not foreign_stopwords(lang):
         lang = None
     if summary.strip() == title.strip():
         summary = ""    # generated feeds repeat the title as the description
@@ -148,9 +165,9 @@ def candidate_tuples(title: str, summary: str = "",
     seen.update(hit[1] for hit in body.named)
     promoted = body.name_subkeys() if head.title_case else set()
     # Phrases are the bulk and the last to be kept: stop making them once the
-    # cap is certainly reached.
-    head_phrases = _phrases(head, seen, MAX_CANDIDATES - len(seen), promoted)
-    body_phrases = _phrases(body, seen, MAX_CANDIDATES - len(seen), set())
+    # cap is certainly reached (too-broad names are dropped below: they take no room).
+    head_phrases = _phrases(head, seen, MAX_CANDIDATES - len(seen - TOO_BROAD), promoted)
+    body_phrases = _phrases(body, seen, MAX_CANDIDATES - len(seen - TOO_BROAD), set())
 
     # key -> [text, start, end, kind, rank], in the order first met (reading order, title
     # first): the order that breaks ties of rank.
@@ -183,6 +200,8 @@ def candidate_tuples(title: str, summary: str = "",
         label = text[start:end]
         if "  " in label or not label.isprintable():
             label = " ".join(label.split())
+        if label[-2:] in ("'s", "’s") and len(label) > 2:
+            label = label[:-2]          # "Frankie Dettori’s": the key has no "'s" either
         out.append((key, label, kind))
     return out
 
@@ -293,7 +312,7 @@ def _word(s: str, language: str | None, shouting: bool) -> _Word:
     code = has_digit and not numeric and any(c.isalpha() for c in s)
     acronym = not shouting and not roman and s.isalpha() and s.isupper() and 2 <= len(s) <= 6
     # An acronym is never a stopword: "AS" is the United States, "BI" Bank Indonesia.
-    blocked = key in BOILERPLATE or (key in _STOP_BY_LANGUAGE[language] and not acronym)
+    blocked = key in BOILERPLATE or (key in _stops(language) and not acronym)
     content = not blocked and not numeric
     cap = s[0].isupper()
     mixed = s[0].islower() and not s.islower()
@@ -394,7 +413,7 @@ def _case_class(s: str, language: str | None) -> int:
     # Title Case leaves function words and units lowercase ("di", "yang", "bakal",
     # "triliun"); mixed case and numbers say nothing ("e-Wallet", "ke-80").
     low = s.lower()
-    if low in _STOP_BY_LANGUAGE[language] or low in BOILERPLATE or s[1:] != low[1:]:
+    if low in _stops(language) or low in BOILERPLATE or s[1:] != low[1:]:
         return _IGNORED
     if not s.replace("-", "").replace("'", "").isalpha():
         return _IGNORED

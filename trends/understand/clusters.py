@@ -10,9 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from trends.models import TopicSignal
+from trends.understand.labels import (
+    COMMON,
+    FUNCTION,
+    VERB,
+    is_match,
+    label_problem,
+    label_words,
+    ordinary_words,
+    specific_words,
+    word_class,
+)
 
 __all__ = ["Cluster", "cluster_topics", "same_topic"]
 
@@ -53,12 +64,55 @@ def cluster_topics(signals: Sequence[TopicSignal], items: dict[str, frozenset[st
         else:
             groups.append((mine, [s]))
     groups = _fold_sub_topics(groups)
+    # Words some source wrote with a capital mid-sentence are names, in every topic of the
+    # run: "Semeru" of "Gunung Semeru" (Sastrawi's stemmer reads se- + "meru").
+    names = {w for s in signals if s.kind == "name" for w in label_words(s.label)}
     clusters = []
     for head_items, members in groups:
-        signal = _named(members, label_cover)
+        signal = _named(members, items, names, label_cover)
+        if signal is None:
+            continue        # no candidate names it: an honest short list beats a junk row
         clusters.append(Cluster(signal=signal, members=members,
                                 items=head_items | items.get(signal.key, frozenset())))
-    return clusters
+    return _one_row_per_story(clusters, items, names)
+
+
+def _one_row_per_story(clusters: list[Cluster], items: dict[str, frozenset[str]],
+                       names: set[str], *, contained: float = 0.6) -> list[Cluster]:
+    """Fold a named topic into a stronger one that tells the same story, so that the officer
+    reads one row per story: when its label's names are all in the stronger one's label
+    ("Bencana di Sumatera" into "Banjir Sumatera", "erupsi Semeru" into "Gunung Semeru"), or
+    when most of the items its label stands for are among the stronger topic's ("Ranu
+    Kumbolo" into "Gunung Semeru" on the day of the eruption, once "erupsi Semeru" is in it).
+    Folding repeats until nothing moves, since each fold widens a topic's items. The folded
+    topic's candidates stay its members."""
+    # What a topic is told by: the items of its label, and of the labels folded into it (not
+    # of every member: a generic member such as "flash sale" spans several stories).
+    rows = [(c, set(items.get(c.signal.key, frozenset()) or c.items),
+             _name_words(c.signal.label, names)) for c in clusters]
+    moved = True
+    while moved:
+        moved = False
+        kept: list[tuple[Cluster, set[str], frozenset[str]]] = []
+        for c, told, named in rows:
+            mine = items.get(c.signal.key, frozenset()) or c.items
+            home = next((k for k in kept if (named and named <= k[2])
+                         or (mine and len(mine & k[1]) >= contained * len(mine))), None)
+            if home is None:
+                kept.append((c, told, named))
+            else:
+                home[0].members.extend(c.members)
+                home[1].update(told)
+                moved = True
+        rows = kept
+    return [c for c, _, _ in rows]
+
+
+def _name_words(label: str, names: set[str]) -> frozenset[str]:
+    """The words of a label that are not ordinary words: what it names."""
+    words = label_words(label)
+    return frozenset(w for w in words if w in names
+                     or word_class(w) not in (COMMON, VERB, FUNCTION))
 
 
 def _fold_sub_topics(groups: list[tuple[frozenset[str], list[TopicSignal]]], *,
@@ -88,27 +142,68 @@ def _contains(key: str, name: str) -> bool:
     return f" {name} " in f" {key} "
 
 
-def _named(members: list[TopicSignal], label_cover: float) -> TopicSignal:
-    """The topic as its best-named member tells it: that member's key, label, state and
-    posting window, with the strength, mentions, breadth and volume of the strongest.
+def _named(members: list[TopicSignal], items: dict[str, frozenset[str]], names: set[str],
+           label_cover: float) -> TopicSignal | None:
+    """The topic as its best-named member tells it, or None when no member can name it
+    (trends.understand.labels: every candidate covering most of it is generic, too broad or
+    a fragment). The best name covers most of the topic and is what people search for: a
+    trend query or a hashtag first, then a match ("A vs B"), then the name with the most
+    words that name something ("Frankie Dettori" over "Dettori"), two to five words with at
+    most one ordinary word among them ("Erupsi Semeru", not "Semeru" nor a headline's
+    "Erupsi Semeru Terus Terjadi"), then the most mentioned, then an established name before
+    one coined today.
 
-    The best name covers most of the topic, and is how people search: a trend query or a
-    hashtag first, then a phrase of two to four words, then the most mentioned, then an
-    established name before one coined today ("Harga Emas Antam", not "Emas Antam Naik
-    Tajam"). The state is that name's own: a brand-new headline phrase would call a topic
-    "new" that has been growing for days."""
+    The strength, mentions, breadth and volume are the strongest member's. The state and
+    first sighting are the topic's oldest: a headline template around a steady topic ("X
+    masih jadi perbincangan", first seen today) does not make the topic "new"."""
     head = members[0]
-    floor = label_cover * max(m.mentions for m in members)
-    eligible = [m for m in members if m.mentions >= floor] or [head]
+    top = max(m.mentions for m in members)
+    main = [m for m in members if m.mentions >= label_cover * top] or [head]
+    nameable = [m for m in main if label_problem(m.label, m.kind, names) is None
+                and _coherent(m, members, items, names)]
+    if not nameable:
+        return None
     newest = max(m.first_seen_at for m in members)
-    best = max(eligible, key=lambda m: (
-        _KIND_RANK.get(m.kind, 0), 2 <= _words(m.label) <= 4, m.mentions,
-        newest - m.first_seen_at >= timedelta(days=1), min(_words(m.label), 4), m.trend))
-    return replace(best, trend=head.trend, mentions=max(m.mentions for m in members),
+    best = max(nameable, key=lambda m: _name_rank(m, newest, names))
+    anchor = best
+    if best.state == "new":
+        older = [m for m in main if m.state != "new"]
+        if older:
+            anchor = max(older, key=lambda m: (m.mentions, m.trend, m.key))
+    return replace(best, trend=head.trend, mentions=top,
                    breadth=max(m.breadth for m in members),
                    platforms=max(m.platforms for m in members),
-                   volume=max(m.volume for m in members))
+                   volume=max(m.volume for m in members),
+                   state=anchor.state, posting_window=anchor.posting_window,
+                   peak_at=anchor.peak_at, freshness=anchor.freshness,
+                   first_seen_at=min(m.first_seen_at for m in main))
 
 
-def _words(label: str) -> int:
-    return len(label.split())
+def _coherent(m: TopicSignal, members: list[TopicSignal], items: dict[str, frozenset[str]],
+              names: set[str]) -> bool:
+    """Whether a label of one name ("Jaksel", "Pertamina", "Pemkab Jember") stands for one
+    story: a place or a body alone is in the news for many unrelated things, and its items
+    then share no other candidate. One that shares a good part of its items (two, and a third
+    of them at least) with another name or phrase of the topic that is not the same name
+    again ("Barcelona" with "Elche", "Harbolnas" with "Gratis Ongkir"; not "Dettori" with
+    "Frankie Dettori") tells one story."""
+    if m.kind in ("query", "hashtag") or ordinary_words(m.label) > 0 \
+            or specific_words(m.label, names) > 1:
+        return True
+    mine = items.get(m.key, frozenset())
+    if len(mine) <= 1:
+        return True
+    own = set(label_words(m.label))
+    return any(not set(label_words(o.label)) <= own and not own <= set(label_words(o.label))
+               and len(o.label.split()) + specific_words(o.label, names) >= 2
+               and len(items.get(o.key, frozenset()) & mine) >= max(2.0, 0.3 * len(mine))
+               for o in members)
+
+
+def _name_rank(m: TopicSignal, newest: datetime,
+               names: set[str]) -> tuple[int, bool, int, int, int, bool, int, float]:
+    words = m.label.split()
+    specific = specific_words(m.label, names)
+    shape = 2 if 2 <= len(words) <= 5 and ordinary_words(m.label) <= 2 else int(len(words) == 1)
+    return (_KIND_RANK.get(m.kind, 0), is_match(m.label), min(specific, 3), shape, m.mentions,
+            newest - m.first_seen_at >= timedelta(days=1), min(len(words), 4), m.trend)

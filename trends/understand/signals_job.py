@@ -1,6 +1,6 @@
 """The understand stage's job after an ingest: every new item's candidates, every candidate's
-trend signal as of a time, and the strongest candidates clustered into topics, each with the
-articles and text that decide reads to judge it for clients."""
+trend signal as of a time, and the strongest candidates clustered into topics (those a label
+can name), each with the articles and text that decide reads to judge it for clients."""
 
 from __future__ import annotations
 
@@ -72,8 +72,7 @@ def _topics(con: duckdb.DuckDBPyConnection, signals: list[TopicSignal], as_of: d
                                          published_at=event_at)
         texts[item] = f"{title}. {summary}".lower()
     clusters = cluster_topics(signals, {k: frozenset(v) for k, v in found.items()})
-    sql.save_stories(con, as_of, [(m.key, c.signal.key, c.signal.label)
-                                  for c in clusters for m in c.members])
+    sql.save_topics(con, as_of, [(c.signal, c.members) for c in clusters])
     hashtags = sql.cooccurring_hashtags(con, [c.members[0].key for c in clusters], since, as_of)
     by_key: dict[str, TopicContext] = {}
     for c in clusters:

@@ -57,6 +57,7 @@ _URGENCY: dict[str, dict[str, str]] = {
     "rising": {"en": "rising: post today", "id": "naik: posting hari ini"},
     "peaking": {"en": "peaking: post by noon", "id": "puncak: posting sebelum jam 12"},
     "fading": {"en": "fading: only if it fits", "id": "meredup: posting kalau memang nyambung"},
+    "steady": {"en": "steady: post if it fits", "id": "stabil: posting kalau nyambung"},
 }
 
 # How well each platform carries each angle: offers want visuals and a link in bio, questions
@@ -76,6 +77,7 @@ _STATE_FIT: dict[str, dict[str, float]] = {
     "rising": {"tiktok": 1.5, "x": 1.0},
     "peaking": {"instagram": 1.0, "tiktok": 0.5},
     "fading": {"facebook": 1.5, "instagram": 0.5},
+    "steady": {"facebook": 1.0, "instagram": 1.0},
 }
 _VIDEO_CUES = frozenset({
     "challenge", "viral", "lagu", "musik", "music", "song", "konser", "concert", "dance",
@@ -199,6 +201,7 @@ _WINDOW_ID = (
     (re.compile(r"^rising: post today$"), "naik: posting hari ini"),
     (re.compile(r"^peaking: post by noon$"), "puncak: posting sebelum jam 12"),
     (re.compile(r"^fading: skip unless it fits$"), "meredup: lewati kecuali memang nyambung"),
+    (re.compile(r"^steady: post if it fits$"), "stabil: posting kalau nyambung"),
     (re.compile(r"^peaked (.+): post early or skip$"),
      r"sudah puncak \1: posting pagi atau lewati"),
     (re.compile(r"^peaked (.+): skip$"), r"sudah puncak \1: lewati"),

@@ -7,9 +7,11 @@ to both languages ("per", "a" in Indonesian names) are left out of both sets.
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import Any
 
-__all__ = ["EN_FUNCTION_WORDS", "ID_FUNCTION_WORDS", "detect_language"]
+__all__ = ["EN_FUNCTION_WORDS", "ID_FUNCTION_WORDS", "detect_language", "identify_language"]
 
 ID_FUNCTION_WORDS: frozenset[str] = frozenset("""
     yang dan di ke dari untuk dengan ini itu akan tidak ada dalam pada juga atau
@@ -48,3 +50,27 @@ def detect_language(text: str, *, min_hits: int = 2) -> str | None:
     if en_hits >= min_hits and en_hits >= 1.5 * id_hits:
         return "en"
     return None
+
+
+# Below this probability py3langid's answer is a guess (headlines are short).
+_SURE = 0.9
+# Malay and Indonesian are one language to its model on headlines; so are their stopwords.
+_SAME_AS = {"ms": "id"}
+
+
+def identify_language(text: str) -> str | None:
+    """The ISO 639-1 code of the language `text` is written in, by py3langid's model, when it
+    is sure; else None. For items whose source names no language: the stopwords of that
+    language end phrases ("da Série", "en vivo" are no topics)."""
+    if len(text) < 12:
+        return None
+    lang, probability = _identifier().classify(text)
+    return _SAME_AS.get(lang, lang) if probability >= _SURE else None
+
+
+@functools.cache
+def _identifier() -> Any:
+    # The model loads in half a second: only the first item without a language pays it.
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)

@@ -10,13 +10,15 @@ days, months, units.
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 
 import stopwordsiso
 from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
 
-__all__ = ["BOILERPLATE", "BOILERPLATE_PHRASES", "STOPWORDS_EN", "STOPWORDS_ID", "TOO_BROAD",
-           "data_lines", "is_boilerplate", "is_boilerplate_phrase", "is_stopword"]
+__all__ = ["BOILERPLATE", "BOILERPLATE_PHRASES", "FUNCTION_WORDS_ANY", "STOPWORDS_EN",
+           "STOPWORDS_ID", "TOO_BROAD", "TOO_BROAD_PLACES", "data_lines", "foreign_stopwords",
+           "is_boilerplate", "is_boilerplate_phrase", "is_stopword"]
 
 
 def data_lines(name: str) -> list[str]:
@@ -43,9 +45,27 @@ STOPWORDS_EN: frozenset[str] = frozenset(
 
 BOILERPLATE: frozenset[str] = _wordlist("boilerplate.txt")
 
-TOO_BROAD: frozenset[str] = _wordlist("too_broad.txt")
-"""Words never a topic alone ("Indonesia"), though fine inside one ("Timnas Indonesia")."""
-"""Single words and multi-word phrases (space-separated), lowercase."""
+
+@functools.cache
+def foreign_stopwords(language: str) -> frozenset[str]:
+    """stopwords-iso's list for `language` (an ISO 639-1 code), lowercase; empty if it has
+    none. Indonesian and English have their own lists above."""
+    if language not in stopwordsiso.langs():
+        return frozenset()
+    return frozenset(w.lower() for w in stopwordsiso.stopwords(language)) - _NOT_STOPWORDS
+
+
+# The function words of the other languages the news around Indonesian brands is written in
+# (a label never starts or ends on one: "da Série", "en vivo"). Not Malay's: its list holds
+# Indonesian content words ("harga", "dana", "ekonomi").
+FUNCTION_WORDS_ANY: frozenset[str] = frozenset().union(*(
+    foreign_stopwords(lang) for lang in ("pt", "es", "it", "fr", "nl", "de")))
+
+TOO_BROAD_PLACES: frozenset[str] = _wordlist("too_broad_places.txt")
+"""Countries, provinces, big cities: an event at one names a story ("Banjir Sumatera")."""
+TOO_BROAD: frozenset[str] = TOO_BROAD_PLACES | _wordlist("too_broad_bodies.txt")
+"""Names never a topic alone ("Indonesia", "DPR"), though fine inside one ("Timnas U17"):
+places and national bodies, single words and phrases (space-separated), lowercase."""
 
 BOILERPLATE_PHRASES: frozenset[tuple[str, ...]] = frozenset(
     tuple(entry.split()) for entry in BOILERPLATE if " " in entry)

@@ -11,6 +11,7 @@ dropped.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import NamedTuple
 
 __all__ = ["Token", "mention_name", "scan_clauses", "split_hashtag", "tokenize",
@@ -28,7 +29,12 @@ _HASHTAG = r"#(?=\w*[^\W\d_])\w+"          # needs a letter: "#1" is "number one
 _MENTION = r"@\w+|/?\b[ur]/\w+"            # @user, Reddit's /u/user and r/subreddit
 _CURRENCY = r"(?i:rp|idr|usd)(?=\d)|[A-Z]{1,2}\$"   # "Rp1.924.000" -> Rp, 1.924.000; US$
 _NUMBER = r"\d+(?:[.,]\d+)+(?:[^\W_]+)?"   # 12.12, 1.924.000, 1,79, 2.5GB
-_WORD = r"[^\W_]+(?:['’\-][^\W_]+)*"       # words, digits, 5G, S26, Ma'mun, anti-korupsi
+# Letters, digits, and the combining marks that scripts such as Bengali or Devanagari write
+# inside a word (Python's \w leaves them out, which would cut "সময়" into pieces).
+_MARKS = "".join(chr(c) for c in range(0x300, 0x10000)
+                 if unicodedata.category(chr(c)) in ("Mn", "Mc"))
+_LETTER = f"(?:[^\\W_]|[{re.escape(_MARKS)}])"
+_WORD = rf"{_LETTER}+(?:['’\-]{_LETTER}+)*"   # words, digits, 5G, S26, Ma'mun, anti-korupsi
 
 # URLs match outside the group, so findall returns "" for them.
 _TOKENS = re.compile(f"{_URL}|({_HASHTAG}|{_MENTION}|{_CURRENCY}|{_NUMBER}|{_WORD})")

@@ -1,6 +1,6 @@
 """Trend signals per topic: velocity against its own baseline, a spike test with minimum
 evidence, breadth (sources and platforms), platform volume, freshness, and a state
-(new / rising / peaking / fading) with a posting window.
+(new / rising / peaking / steady / fading) with a posting window.
 
 Pure functions over the per-topic counts that `warehouse.understand.window_stats` aggregates in
 DuckDB: the recent window and its halves, the baseline before it, and a series of time buckets
@@ -29,11 +29,16 @@ from datetime import timedelta
 from trends.config.settings import SignalSettings
 from trends.models import TopicSignal
 
-__all__ = ["MIN_HISTORY", "POSTING_WINDOW", "STATES", "Burst", "SignalSettings", "TopicSignal",
-           "detect_bursts", "posting_window", "trend_state"]
+__all__ = ["MIN_HISTORY", "POSTING_WINDOW", "STATES", "STEADY_PRESENCE", "STEADY_VELOCITY",
+           "Burst", "SignalSettings", "TopicSignal", "detect_bursts", "posting_window",
+           "trend_state"]
 
-STATES = ("new", "rising", "peaking", "fading")
+STATES = ("new", "rising", "peaking", "fading", "steady")
 MIN_HISTORY = 3     # buckets before a bucket for the spike test to judge it (Huginn wants 4+)
+# Steady: talked about in this share of the buckets before the recent one at least, and the
+# recent one at half their mean or more. Without a series: a velocity within these bounds.
+STEADY_PRESENCE = 0.75
+STEADY_VELOCITY = (0.67, 1.5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +105,8 @@ def trend_state(*, age: timedelta, recent: timedelta, velocity: float, last_half
     """new: first seen within the recent window and not slowing down;
     rising: the recent window is a spike and climbing;
     peaking: a spike that stopped climbing, or the day after a peak while still high;
-    fading: everything past its peak, and steady talk that is not a spike.
+    steady: at its usual level, talked about in most buckets before and no spike now;
+    fading: everything else: past its peak, or quieter than usual.
 
     Without a series (callers with window counts only) the velocity decides alone."""
     if age <= recent and last_half >= first_half:
@@ -110,7 +116,8 @@ def trend_state(*, age: timedelta, recent: timedelta, velocity: float, last_half
             return "rising"
         if velocity >= 1.5 and last_half * 2 >= first_half:
             return "peaking"
-        return "fading"
+        low, high = STEADY_VELOCITY
+        return "steady" if low <= velocity < high and last_half + first_half > 0 else "fading"
     now = series[-1]
     before = series[-2] if len(series) > 1 else 0
     if burst.spike_now:
@@ -122,6 +129,11 @@ def trend_state(*, age: timedelta, recent: timedelta, velocity: float, last_half
         return "peaking"
     if burst.peaks and burst.peaks[-1] == len(series) - 2 and now * 2 >= before and now > 0:
         return "peaking"                          # yesterday's peak is still being talked about
+    history = series[:-1]
+    if (len(history) >= MIN_HISTORY and now > 0
+            and sum(1 for v in history if v > 0) >= STEADY_PRESENCE * len(history)
+            and now * 2 * len(history) >= sum(history)):
+        return "steady"                           # its usual level: no news either way
     return "fading"
 
 
@@ -130,13 +142,14 @@ POSTING_WINDOW = {
     "rising": "rising: post today",
     "peaking": "peaking: post by noon",
     "fading": "fading: skip unless it fits",
+    "steady": "steady: post if it fits",
 }
 
 
 def posting_window(state: str, *, peak_age: timedelta | None) -> str:
     """The advice for a state, naming when the topic peaked once it has ("peaked yesterday:
     skip"). `peak_age` is the time from the end of the peak bucket to now."""
-    if peak_age is None or state in ("new", "rising"):
+    if peak_age is None or state in ("new", "rising", "steady"):
         return POSTING_WINDOW.get(state, POSTING_WINDOW["fading"])
     when = _ago(peak_age)
     if state == "peaking":

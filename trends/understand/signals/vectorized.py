@@ -22,6 +22,8 @@ from trends.models import TopicSignal, window_stats_schema
 from trends.understand.signals.rules import (
     MIN_HISTORY,
     STATES,
+    STEADY_PRESENCE,
+    STEADY_VELOCITY,
     SignalSettings,
     posting_window,
 )
@@ -39,10 +41,10 @@ def window_stats_table(rows: Iterable[Mapping[str, object]]) -> pa.Table:
     return pa.table(columns, schema=schema)
 
 
-_NEW, _RISING, _PEAKING, _FADING = range(len(STATES))      # states as codes: STATES[code]
+_NEW, _RISING, _PEAKING, _FADING, _STEADY = range(len(STATES))  # states as codes: STATES[code]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
-_STATE_WEIGHT = {"fading": 0.6, "new": 1.0, "rising": 1.15, "peaking": 1.05}
+_STATE_WEIGHT = {"fading": 0.6, "new": 1.0, "rising": 1.15, "peaking": 1.05, "steady": 0.7}
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -85,7 +87,7 @@ class Signals:
                         posting_window=window, series=series)
             for (key, label, kind, mentions, baseline, velocity, breadth, volume, freshness,
                  state, trend_, platforms, spike, zscore, window, series, first_us, peak_us)
-            in zip(cols["topic_key"], cols["label"], cols["kind"], cols["mentions"],
+            in zip(cols["candidate_key"], cols["label"], cols["kind"], cols["mentions"],
                    cols["baseline"], cols["velocity"], cols["breadth"], cols["volume"],
                    cols["freshness"], cols["state"], cols["trend"], cols["platforms"],
                    cols["spike"], cols["zscore"], cols["posting_window"], cols["series"],
@@ -121,9 +123,12 @@ def compute_signals(stats: pa.Table, as_of: datetime,
     for length, rows, series in _series_by_length(stats):
         if length == 0:
             # No series: the velocity decides alone.
-            fast, lh, fh = velocity[rows] >= 1.5, last_half[rows], first_half[rows]
+            v, lh, fh = velocity[rows], last_half[rows], first_half[rows]
+            fast = v >= 1.5
+            usual = (v >= STEADY_VELOCITY[0]) & (v < STEADY_VELOCITY[1]) & (lh + fh > 0)
             state[rows] = np.where(fast & (lh > fh), _RISING,
-                                   np.where(fast & (lh * 2 >= fh), _PEAKING, _FADING))
+                                   np.where(fast & (lh * 2 >= fh), _PEAKING,
+                                            np.where(usual, _STEADY, _FADING)))
             continue
         spike_now, last_peak, z = _bursts(series, k=settings.k, min_events=settings.min_events,
                                           spacing=max(1, round(settings.spacing
@@ -169,7 +174,7 @@ def compute_signals(stats: pa.Table, as_of: datetime,
     series_column = (stats.column("series") if "series" in stats.column_names
                      else pa.array([[]] * n, pa.list_(pa.int32())))
     table = pa.table({
-        "topic_key": stats.column("key"), "label": label, "kind": kind,
+        "candidate_key": stats.column("key"), "label": label, "kind": kind,
         "mentions": pa.array(recent, pa.int32()), "baseline": round_like_python(baseline, 3),
         "velocity": velocity, "breadth": pa.array(breadth, pa.int32()), "volume": volume,
         "freshness": freshness,
@@ -251,8 +256,12 @@ def _states(series: Ints, spike_now: npt.NDArray[np.bool_], last_peak: Ints, las
     slowing = first_half - last_half >= 2
     climbing = ((now > before) & ~slowing) | ((now == before) & (last_half > first_half))
     after_peak = (last_peak >= 0) & (last_peak == length - 2) & (now * 2 >= before) & (now > 0)
+    history = series[:, :-1]
+    steady = ((length - 1 >= MIN_HISTORY) & (now > 0)
+              & ((history > 0).sum(axis=1) >= STEADY_PRESENCE * (length - 1))
+              & (now * 2 * (length - 1) >= history.sum(axis=1)))
     return np.where(spike_now, np.where(climbing, _RISING, _PEAKING),
-                    np.where(after_peak, _PEAKING, _FADING))
+                    np.where(after_peak, _PEAKING, np.where(steady, _STEADY, _FADING)))
 
 
 def _posting_windows(state: Ints, peak_back: Ints, recent: timedelta) -> pa.Array:
