@@ -210,7 +210,8 @@ def incremental(db: Path, new: int, text: str) -> dict[str, float]:
                           ).fetchall()[0][0]
         t1 = time.perf_counter()
         con.execute("""SELECT bucket, mentions, sources FROM candidate_timeline
-                       WHERE candidate_key = ? AND grain = 'day' ORDER BY bucket""", [top]).fetchall()
+                       WHERE candidate_key = ? AND grain = 'day' ORDER BY bucket""",
+                    [top]).fetchall()
         t2 = time.perf_counter()
     steps = ("extract", "save_mentions", "window_stats", "compute_signals", "save_signals")
     out: dict[str, float] = {"extracted": len(rows), "topics": len(signals), "load": load,

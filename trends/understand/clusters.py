@@ -16,6 +16,8 @@ from trends.models import TopicSignal
 from trends.understand.labels import (
     COMMON,
     FUNCTION,
+    GENERIC_WORDS,
+    NAME,
     VERB,
     is_match,
     label_problem,
@@ -24,6 +26,7 @@ from trends.understand.labels import (
     specific_words,
     word_class,
 )
+from trends.understand.nlp.stem import in_dictionary
 
 __all__ = ["Cluster", "cluster_topics", "same_topic"]
 
@@ -80,8 +83,9 @@ def cluster_topics(signals: Sequence[TopicSignal], items: dict[str, frozenset[st
 def _one_row_per_story(clusters: list[Cluster], items: dict[str, frozenset[str]],
                        names: set[str], *, contained: float = 0.6) -> list[Cluster]:
     """Fold a named topic into a stronger one that tells the same story, so that the officer
-    reads one row per story: when its label's names are all in the stronger one's label
-    ("Bencana di Sumatera" into "Banjir Sumatera", "erupsi Semeru" into "Gunung Semeru"), or
+    reads one row per story: when the names of one label are all in the other's ("Bencana di
+    Sumatera" into "Banjir Sumatera", "erupsi Semeru" into "Gunung Semeru", "Yahya Cholil"
+    into "Gus Yahya"), or
     when most of the items its label stands for are among the stronger topic's ("Ranu
     Kumbolo" into "Gunung Semeru" on the day of the eruption, once "erupsi Semeru" is in it).
     Folding repeats until nothing moves, since each fold widens a topic's items. The folded
@@ -96,7 +100,7 @@ def _one_row_per_story(clusters: list[Cluster], items: dict[str, frozenset[str]]
         kept: list[tuple[Cluster, set[str], frozenset[str]]] = []
         for c, told, named in rows:
             mine = items.get(c.signal.key, frozenset()) or c.items
-            home = next((k for k in kept if (named and named <= k[2])
+            home = next((k for k in kept if (named and k[2] and (named <= k[2] or k[2] <= named))
                          or (mine and len(mine & k[1]) >= contained * len(mine))), None)
             if home is None:
                 kept.append((c, told, named))
@@ -109,10 +113,17 @@ def _one_row_per_story(clusters: list[Cluster], items: dict[str, frozenset[str]]
 
 
 def _name_words(label: str, names: set[str]) -> frozenset[str]:
-    """The words of a label that are not ordinary words: what it names."""
-    words = label_words(label)
-    return frozenset(w for w in words if w in names
-                     or word_class(w) not in (COMMON, VERB, FUNCTION))
+    """The words of a label that are not ordinary words: what it names. A word the dictionary
+    knows only through the stemmer counts ("Semeru" is no se- + "meru"), a role does not
+    ("Gus", "Ketum")."""
+    out = set()
+    for w in label_words(label):
+        c = word_class(w)
+        if c in (VERB, FUNCTION) or w in GENERIC_WORDS:
+            continue
+        if w in names or c != COMMON or not in_dictionary(w):
+            out.add(w)
+    return frozenset(out)
 
 
 def _fold_sub_topics(groups: list[tuple[frozenset[str], list[TopicSignal]]], *,
@@ -165,6 +176,7 @@ def _named(members: list[TopicSignal], items: dict[str, frozenset[str]], names: 
         return None
     newest = max(m.first_seen_at for m in members)
     best = max(nameable, key=lambda m: _name_rank(m, newest, names))
+    best = _whole_name(best, members, items, names)
     anchor = best
     if best.state == "new":
         older = [m for m in main if m.state != "new"]
@@ -177,6 +189,34 @@ def _named(members: list[TopicSignal], items: dict[str, frozenset[str]], names: 
                    state=anchor.state, posting_window=anchor.posting_window,
                    peak_at=anchor.peak_at, freshness=anchor.freshness,
                    first_seen_at=min(m.first_seen_at for m in main))
+
+
+def _whole_name(best: TopicSignal, members: list[TopicSignal],
+                items: dict[str, frozenset[str]], names: set[str]) -> TopicSignal:
+    """The longer name that `best` is a piece of, when the topic has one that names it and
+    tells most of its items: "Hylo Open 2025" for "Hylo", "Australian Open" for "Australian",
+    "Man United" for "United". Up to five words."""
+    if best.kind in ("query", "hashtag"):
+        return best
+    mine = items.get(best.key, frozenset())
+    longer = [m for m in members
+              if m.key != best.key and f" {best.key} " in f" {m.key} "
+              and len(m.label.split()) <= 5 and m.kind not in ("query",)
+              and _names_before(m.key, best.key, names)
+              and label_problem(m.label, m.kind, names) is None
+              and len(items.get(m.key, frozenset()) & mine) >= 0.5 * max(len(mine), 1)]
+    if not longer:
+        return best
+    # The longest that still tells most of it; ties by mentions.
+    return max(longer, key=lambda m: (len(m.label.split()) - ordinary_words(m.label) * 0.5,
+                                      m.mentions, m.trend))
+
+
+def _names_before(longer: str, key: str, names: set[str]) -> bool:
+    """Whether the words `longer` puts before `key` are names: "Man United" completes
+    "United", "Hasil Bali United" only says it is a result."""
+    before = f" {longer} ".split(f" {key} ", 1)[0].split()
+    return all(w in names or word_class(w) == NAME or not in_dictionary(w) for w in before)
 
 
 def _coherent(m: TopicSignal, members: list[TopicSignal], items: dict[str, frozenset[str]],

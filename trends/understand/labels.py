@@ -26,17 +26,18 @@ import functools
 import re
 from collections.abc import Collection
 
+from trends.understand.nlp.language import EN_FUNCTION_WORDS
 from trends.understand.nlp.stem import in_dictionary, is_common_word, stem
 from trends.understand.nlp.stopwords import (
     FUNCTION_WORDS_ANY,
-    STOPWORDS_EN,
     STOPWORDS_ID,
     TOO_BROAD,
     TOO_BROAD_PLACES,
     data_lines,
 )
 
-__all__ = ["BROAD", "COMMON", "EDITION", "FOREIGN", "FRAGMENT", "FUNCTION", "GENERIC", "NAME",
+__all__ = ["BROAD", "COMMON", "EDITION", "FOREIGN", "FRAGMENT", "FUNCTION", "GENERIC",
+           "GENERIC_WORDS", "NAME",
            "TOO_BROAD_LABEL", "VERB", "is_match", "label_problem",
            "label_words", "ordinary_words", "specific_words", "word_class"]
 
@@ -46,13 +47,18 @@ GENERIC, TOO_BROAD_LABEL, FRAGMENT, FOREIGN = "generic", "too broad", "fragment"
 NAME, EDITION, BROAD, COMMON, VERB, FUNCTION = ("name", "edition", "broad", "common", "verb",
                                                 "function")
 
-_GENERIC_WORDS = frozenset(data_lines("generic_words.txt"))
+GENERIC_WORDS = frozenset(data_lines("generic_words.txt"))
+_GENERIC_WORDS = GENERIC_WORDS
 _HEADLINE_VERBS = frozenset(data_lines("headline_verbs.txt"))
 _DANGLING = frozenset(data_lines("dangling_words.txt"))
 # Words that follow a place's name as part of it: "Jakarta Utara", "Sumatera Barat".
 _NAME_PARTS = frozenset("utara selatan barat timur tengah raya baru".split())
 _BODIES = TOO_BROAD - TOO_BROAD_PLACES
-_NATIVE_FUNCTION = STOPWORDS_ID | STOPWORDS_EN
+# English function words proper: stopwords-iso's English list also holds content words that
+# names are made of ("open" of "Australian Open", "general", "interest").
+_EN_FUNCTION = EN_FUNCTION_WORDS | frozenset("""a i if so no all any some only also very then
+    these those them him me my us per via vs v""".split())
+_NATIVE_FUNCTION = STOPWORDS_ID | _EN_FUNCTION
 _FUNCTION = _NATIVE_FUNCTION | FUNCTION_WORDS_ANY
 # Particles that start a name when written with a capital: "Van Dijk", "De Bruyne",
 # "Los Angeles", "La Liga", "Da Silva".
@@ -221,7 +227,7 @@ def _frequent_here(word: str) -> bool:
     from wordfreq import zipf_frequency
 
     return len(word) >= 4 and (zipf_frequency(word, "id") >= 3.0
-                               or zipf_frequency(word, "en") >= 3.5)
+                               or zipf_frequency(word, "en") >= 3.0)
 
 
 @functools.lru_cache(maxsize=65536)

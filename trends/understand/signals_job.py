@@ -69,9 +69,12 @@ def _topics(con: duckdb.DuckDBPyConnection, signals: list[TopicSignal], as_of: d
             news = json.loads(extra).get("news") or []
             link = next((n.get("url") for n in news if n.get("url")), None)
         found[candidate][item] = Article(title=title, url=link, source=source,
-                                         published_at=event_at)
+                                         published_at=event_at, summary=summary or "")
         texts[item] = f"{title}. {summary}".lower()
-    clusters = cluster_topics(signals, {k: frozenset(v) for k, v in found.items()})
+    # A topic no item mentioned in the recent window is yesterday's news: its candidates keep
+    # their signals ("peaked yesterday: skip"), but it is not a topic of today.
+    clusters = [c for c in cluster_topics(signals, {k: frozenset(v) for k, v in found.items()})
+                if c.signal.mentions > 0]
     sql.save_topics(con, as_of, [(c.signal, c.members) for c in clusters])
     hashtags = sql.cooccurring_hashtags(con, [c.members[0].key for c in clusters], since, as_of)
     by_key: dict[str, TopicContext] = {}
@@ -83,5 +86,6 @@ def _topics(con: duckdb.DuckDBPyConnection, signals: list[TopicSignal], as_of: d
             signal=c.signal, articles=[a for _, a in newest],
             texts=[texts[k] for k, _ in newest], item_keys=c.items,
             hashtags=[h for h in hashtags.get(c.members[0].key, [])
-                      if h.lower() != c.signal.label.lower()][:5])
+                      if h.lower() != c.signal.label.lower()][:5],
+            queries=[m.label for m in c.members if m.kind == "query"][:5])
     return by_key
