@@ -65,6 +65,7 @@ class Article:
     url: str | None
     source: str
     published_at: datetime | None = None
+    summary: str = ""               # its text, as the feed gave it: where ideas find facts
 
 
 @dataclass(slots=True)
@@ -92,6 +93,15 @@ class ScoredTopic:
     sensitive_terms: list[str] = field(default_factory=list)   # the words that made it sensitive
     moment: str | None = None       # the near calendar moment the topic ties in with, if any
     posting_window: str = ""        # the signal's advice, e.g. "peaked yesterday: skip"
+    # Why the topic fits the brand, decided before any text (trends/decide/relevance.py):
+    # field (the brand's own field is in the story), audience (its audience cares), moment
+    # (a calendar moment), buzz (general buzz the brand may only join lightly).
+    link: str = "buzz"
+    link_terms: list[str] = field(default_factory=list)   # the words that made the link
+    matching: int = 0               # stories that match the link's words
+    stories: int = 0                # stories read
+    moment_day: date | None = None  # the day of `moment`
+    queries: list[str] = field(default_factory=list)      # trend queries people typed for it
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +109,10 @@ class Moment:
     """A date worth planning posts for: a holiday, a shopping day, a client's anniversary."""
 
     day: date
-    name: str                      # "Harbolnas 12.12", "Hari Raya Idul Fitri"
+    name: str                      # "Harbolnas 12.12 (national online shopping day)"
     kind: str                      # holiday | commercial | season | client
     keywords: tuple[str, ...] = ()  # words that tie a topic to the moment
+    lead_days: int = 7             # how far ahead it is worth preparing for (12.12: two weeks)
 
 
 @dataclass(slots=True)
@@ -112,7 +123,8 @@ class Idea:
     topic_key: str
     topic_label: str
     language: str        # 'id' | 'en'
-    angle: str           # soft_sell | hard_sell | question
+    angle: str           # soft_sell | hard_sell | behind_the_scenes | educational | question |
+                         # trust
     platform: str        # instagram | tiktok | x | facebook
     hook: str
     caption: str
@@ -122,6 +134,12 @@ class Idea:
     articles: list[Article] = field(default_factory=list)
     warning: str = ""    # brand-safety warning for a `flag` client; empty when safe
     writer: str = "template"   # who wrote hook and caption: template | llm
+    link: str = "field"  # why the topic fits the brand: field | audience | moment | buzz
+    kind: str = "idea"   # idea (a fitting trend) | light (the day's safe buzz, lightly) |
+                         # prepare (a calendar moment to prepare for)
+    facts: list[str] = field(default_factory=list)     # the story's facts the copy uses
+    outline: list[str] = field(default_factory=list)   # carousel slides or video beats
+    source_url: str | None = None                      # the story the facts came from
 
 
 @dataclass(slots=True)
@@ -259,5 +277,6 @@ class TopicContext:
     texts: list[str]                   # lowercased "title. summary" of each article
     item_keys: frozenset[str]
     hashtags: list[str] = field(default_factory=list)
+    queries: list[str] = field(default_factory=list)   # its candidates people typed as queries
     sensitivity: Sensitivity | None = None
     classified: bool = False

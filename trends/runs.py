@@ -41,13 +41,23 @@ def ingest(config: Config, *, source: str | None = None, force: bool = False) ->
         return ingest_sources(writer, config, only=source, force=force)
 
 
-def score(config: Config, *, as_of: datetime | None = None) -> ScoreSummary:
-    """Extract the new items' topics, compute signals as of `as_of`, score every client."""
+def score(config: Config, *, as_of: datetime | None = None,
+          env: Env | None = None) -> ScoreSummary:
+    """Extract the new items' topics, compute signals as of `as_of`, score every client and
+    write its ideas. With an LLM configured (`env`, default the environment's), the model
+    rewrites them after the warehouse is released, and the rewrites are stored in a second,
+    short session: no HTTP call is made while the writer lock is held."""
+    from trends.decide.ideas_job import rewrite, save_rewrites
     from trends.decide.ideas_job import score as score_clients
     from warehouse.writer import open_writer
 
     with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
-        return score_clients(con, config, as_of=as_of)
+        summary = score_clients(con, config, as_of=as_of)
+    done, summary.llm_note = rewrite(summary.drafts, env or Env.from_environ())
+    if summary.llm_note:
+        with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
+            summary.rewritten = save_rewrites(con, done, summary.drafts)
+    return summary
 
 
 def digest(config: Config, env: Env, *, client: str | None = None, day: date | None = None,

@@ -13,7 +13,8 @@ import pyarrow as pa
 
 from trends.config import ClientConfig
 
-__all__ = ["load_ideas", "save_client_scores", "save_ideas", "sync_clients"]
+__all__ = ["load_ideas", "save_client_scores", "save_ideas", "sync_clients",
+           "update_idea_text"]
 
 
 def sync_clients(con: duckdb.DuckDBPyConnection, clients: Sequence[ClientConfig]) -> None:
@@ -53,12 +54,14 @@ def save_ideas(con: duckdb.DuckDBPyConnection, client_id: str, digest_date: date
         con.execute("""
             INSERT INTO ideas (client_id, digest_date, rank, topic_key, topic_label, language,
                                angle, platform, hook, caption, hashtags, urgency, why, stories,
-                               as_of, warning, writer)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                               as_of, warning, writer, link, kind, facts, outline, source_url)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [client_id, digest_date, r["rank"], r["topic_key"], r["topic_label"], r["language"],
              r["angle"], r["platform"], r["hook"], r["caption"], r["hashtags"], r["urgency"],
              r["why"], json.dumps(r["stories"], ensure_ascii=False), as_of,
-             r.get("warning"), r.get("writer", "template")])
+             r.get("warning"), r.get("writer", "template"), r.get("link", "field"),
+             r.get("kind", "idea"), list(r.get("facts") or []), list(r.get("outline") or []),
+             r.get("source_url")])
 
 
 def load_ideas(con: duckdb.DuckDBPyConnection, client_id: str,
@@ -68,3 +71,17 @@ def load_ideas(con: duckdb.DuckDBPyConnection, client_id: str,
                       [client_id, digest_date])
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def update_idea_text(con: duckdb.DuckDBPyConnection, client_id: str, digest_date: date,
+                     as_of: datetime, topic_key: str, language: str, hook: str, caption: str,
+                     writer: str) -> int:
+    """Replace one idea's hook and caption (the LLM's rewrite) if the idea is still the one
+    scored as of `as_of`; returns 1 when it was, else 0."""
+    row = con.execute("""
+        UPDATE ideas SET hook = ?, caption = ?, writer = ?
+        WHERE client_id = ? AND digest_date = ? AND topic_key = ? AND language = ?
+          AND as_of = ?
+        RETURNING 1""", [hook, caption, writer, client_id, digest_date, topic_key, language,
+                         as_of]).fetchall()
+    return len(row)

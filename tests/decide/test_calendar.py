@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from trends.config import ClientConfig, ClientDate, load_config
-from trends.decide.calendar import moments_between, upcoming_moments
+from trends.decide.calendar import countdown, moment_name, moments_between, upcoming_moments
 from trends.decide.relevance import score_topic
 from trends.errors import ConfigError
 from trends.models import Article, TopicContext, TopicSignal
@@ -43,7 +43,7 @@ def test_commercial_dates_and_seasons() -> None:
     assert by_name["11.11 (Singles' Day sale)"].day == date(2026, 11, 11)
     paydays = [m.day for m in year if m.name.startswith("Tanggal gajian")]
     assert len(paydays) == 12 and all(d.day == 25 for d in paydays)
-    assert any(m.name.startswith("Back to school") and m.day.month == 7 for m in year)
+    assert any(m.name.startswith("Tahun ajaran baru") and m.day.month == 7 for m in year)
     assert any(m.name.startswith("Liburan akhir tahun") for m in year)
     # Ramadan and the Lebaran season hang off the package's Idul Fitri date
     eid = next(m.day for m in year if "Eid al-Fitr" in m.name and "kedua" not in m.name.lower())
@@ -52,13 +52,24 @@ def test_commercial_dates_and_seasons() -> None:
     assert any(m.name.startswith("Musim mudik") and m.day < eid for m in year)
 
 
-def test_upcoming_moments_look_a_week_ahead_with_client_dates_first() -> None:
+def test_upcoming_moments_each_as_far_ahead_as_it_needs_with_client_dates_first() -> None:
     c = client(dates=(ClientDate("Ulang tahun BelanjaKilat", "12-10", ("ulang tahun",)),
-                      ClientDate("Peluncuran app baru", "2027-01-03")))
+                      ClientDate("Peluncuran app baru", "2027-01-03"),
+                      ClientDate("Pameran tahunan", "12-30", lead_days=30)))
     week = upcoming_moments(c, date(2026, 12, 6))
     assert names(week)[:2] == ["Ulang tahun BelanjaKilat",
                                "Harbolnas 12.12 (national online shopping day)"]
-    assert all(date(2026, 12, 6) <= m.day <= date(2026, 12, 13) for m in week)
+    assert all(0 <= (m.day - date(2026, 12, 6)).days <= m.lead_days for m in week)
+    # 12.12 wants two weeks; a client's own date a week unless it says more; payday 3 days
+    assert "Harbolnas 12.12 (national online shopping day)" in names(
+        upcoming_moments(c, date(2026, 11, 28)))
+    assert "Ulang tahun BelanjaKilat" not in names(upcoming_moments(c, date(2026, 12, 1)))
+    assert "Pameran tahunan" in names(upcoming_moments(c, date(2026, 12, 1)))
+    assert not any(m.name.startswith("Tanggal gajian")
+                   for m in upcoming_moments(c, date(2026, 12, 20)))
+    assert any(m.name.startswith("Tanggal gajian") for m in upcoming_moments(c, date(2026, 12, 22)))
+    # a fixed horizon still answers "the next N days"
+    assert all(m.day <= date(2026, 12, 13) for m in upcoming_moments(c, date(2026, 12, 6), 7))
     assert "Peluncuran app baru" in names(upcoming_moments(c, date(2026, 12, 30)))
     assert "Peluncuran app baru" not in names(upcoming_moments(c, date(2027, 12, 30)))
     assert upcoming_moments(c, date(2026, 12, 14)) == [] or all(
@@ -104,3 +115,17 @@ def test_a_topic_that_ties_in_with_a_near_moment_is_boosted_and_says_why() -> No
     other, _ = score_topic(dataclasses.replace(c, keywords=("kopi",)), ctx,
                            upcoming_moments(c, date(2026, 12, 9)), date(2026, 12, 9))
     assert other.score == 0 and other.moment is None
+
+
+def test_countdown_and_names_say_where_today_stands() -> None:
+    day = date(2026, 12, 12)
+    assert [countdown(day, date(2026, 12, d), "id") for d in (2, 12, 13)] == [
+        "H-10", "hari H", "H+1"]
+    assert [countdown(day, date(2026, 12, d), "en") for d in (2, 11, 12, 13)] == [
+        "in 10 days", "tomorrow", "today", "yesterday"]
+    harbolnas = next(m for m in moments_between(day, day) if m.name.startswith("Harbolnas"))
+    assert moment_name(harbolnas, "id") == "Harbolnas 12.12"
+    assert moment_name(harbolnas, "en") == "Harbolnas 12.12 (national online shopping day)"
+    christmas = next(m for m in moments_between(date(2026, 12, 25), date(2026, 12, 25))
+                     if m.kind == "holiday")
+    assert "Natal" in moment_name(christmas, "id") and "Christmas" in moment_name(christmas, "en")

@@ -4,6 +4,7 @@
 from trends.config.load import load_config, parse_config, parse_every, resolve_path
 from trends.config.settings import (
     DEFAULT_EVERY,
+    DEFAULT_LEAD_DAYS,
     LANGUAGES,
     POLICIES,
     SOURCE_KINDS,
@@ -19,7 +20,8 @@ from trends.config.settings import (
     WarehouseConfig,
 )
 
-__all__ = ["DEFAULT_EVERY", "LANGUAGES", "POLICIES", "SOURCE_KINDS", "TONES", "AlertSettings",
+__all__ = ["DEFAULT_EVERY", "DEFAULT_LEAD_DAYS", "LANGUAGES", "POLICIES", "SOURCE_KINDS", "TONES",
+           "AlertSettings",
            "ClientConfig", "ClientDate", "Config", "Env", "Keyword", "SignalSettings",
            "SourceConfig", "WarehouseConfig", "load_config", "parse_config", "parse_every",
            "resolve_path"]

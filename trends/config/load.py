@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from trends.config.settings import (
     DEFAULT_EVERY,
+    DEFAULT_LEAD_DAYS,
     LANGUAGES,
     POLICIES,
     SOURCE_KINDS,
@@ -183,17 +184,21 @@ class _Parser:
         return self.fail(key, f"must be a list, not the string {value!r}",
                          f"write {name} = [{listed}]")
 
-    def keywords(self, t: dict[str, Any], where: str) -> tuple[Keyword, ...]:
-        """`keywords`: plain strings, or tables {term, weight, synonyms} mixed with them."""
-        key = f"{where}.keywords"
-        raw = t.get("keywords")
+    def keywords(self, t: dict[str, Any], where: str, name: str = "keywords", *,
+                 required: bool = True) -> tuple[Keyword, ...]:
+        """`keywords` (the brand's own field) or `audience` (what its audience cares about):
+        plain strings, or tables {term, weight, synonyms} mixed with them."""
+        key = f"{where}.{name}"
+        raw = t.get(name)
+        if raw is None and not required:
+            return ()
         if raw is None:
-            raise self.fail(key, "missing required field", 'add keywords = ["...", "..."]')
+            raise self.fail(key, "missing required field", f'add {name} = ["...", "..."]')
         if isinstance(raw, str):
-            raise self._string_for_list(key, "keywords", raw)
+            raise self._string_for_list(key, name, raw)
         if not isinstance(raw, list) or not raw:
             raise self.fail(key, "must be a non-empty list",
-                            'write keywords = ["kopi", {term = "kedai kopi", weight = 2}]')
+                            f'write {name} = ["kopi", {{term = "kedai kopi", weight = 2}}]')
         specs = []
         for i, entry in enumerate(raw):
             if isinstance(entry, str) and entry.strip():
@@ -223,13 +228,17 @@ class _Parser:
         out = []
         for i, d in enumerate(raw):
             w = f"{where}.dates[{i}]"
-            self.only_keys(d, w, {"name", "date", "keywords"})
+            self.only_keys(d, w, {"name", "date", "keywords", "lead_days"})
             name = self.string(d, w, "name")
             when = self.string(d, w, "date")
             if not _DATE.fullmatch(when) or not _valid_date(when):
                 raise self.fail(f"{w}.date", f"bad date {when!r}",
                                 'write "MM-DD" for every year or "YYYY-MM-DD" for one day')
-            out.append(ClientDate(name, when, self.strings(d, w, "keywords")))
+            lead = d.get("lead_days", DEFAULT_LEAD_DAYS)
+            if isinstance(lead, bool) or not isinstance(lead, int) or not 0 <= lead <= 90:
+                raise self.fail(f"{w}.lead_days", f"bad lead_days {lead!r}",
+                                "write how many days ahead the digest should show it, 0 to 90")
+            out.append(ClientDate(name, when, self.strings(d, w, "keywords"), lead))
         return tuple(out)
 
     def signals(self, t: Any) -> SignalSettings:
@@ -348,9 +357,9 @@ class _Parser:
         return SourceConfig(name=name, kind=kind, url=url, language=language, every=every)
 
     def client(self, t: dict[str, Any], where: str) -> ClientConfig:
-        self.only_keys(t, where, {"id", "name", "languages", "keywords", "exclude", "channel",
-                                  "timezone", "digest_time", "tone", "hashtags", "policy",
-                                  "dates"})
+        self.only_keys(t, where, {"id", "name", "languages", "keywords", "audience", "exclude",
+                                  "channel", "timezone", "digest_time", "tone", "hashtags",
+                                  "policy", "dates"})
         cid = self.string(t, where, "id")
         if not _SLUG.match(cid):
             raise self.fail(f"{where}.id", f"bad id {cid!r}",
@@ -387,6 +396,7 @@ class _Parser:
             languages=languages,
             keywords=tuple(k.term for k in specs),
             keyword_specs=specs,
+            audience=self.keywords(t, where, "audience", required=False),
             policy=policy,
             dates=self.client_dates(t, where),
             exclude=self.strings(t, where, "exclude"),

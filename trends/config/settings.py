@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 from trends.errors import ConfigError
 
-__all__ = ["DEFAULT_EVERY", "LANGUAGES", "POLICIES", "SOURCE_KINDS", "TONES", "AlertSettings",
+__all__ = ["DEFAULT_EVERY", "DEFAULT_LEAD_DAYS", "LANGUAGES", "POLICIES", "SOURCE_KINDS", "TONES",
+           "AlertSettings",
            "ClientConfig", "ClientDate", "Config", "Env", "Keyword", "SignalSettings",
            "SourceConfig", "WarehouseConfig"]
 
@@ -27,6 +28,7 @@ TONES = ("soft_sell", "hard_sell", "mixed")
 POLICIES = ("avoid", "flag")   # what to do with a sensitive topic (trends/decide/safety.py)
 LANGUAGES = ("id", "en")
 DEFAULT_EVERY = timedelta(minutes=15)
+DEFAULT_LEAD_DAYS = 7             # how far ahead a client's own date shows in the digest
 
 @dataclass(frozen=True, slots=True)
 class SignalSettings:
@@ -66,11 +68,13 @@ class Keyword:
 
 @dataclass(frozen=True, slots=True)
 class ClientDate:
-    """A date that matters to one client: `when` is "MM-DD" (every year) or "YYYY-MM-DD"."""
+    """A date that matters to one client: `when` is "MM-DD" (every year) or "YYYY-MM-DD";
+    the digest shows it `lead_days` ahead."""
 
     name: str
     when: str
     keywords: tuple[str, ...] = ()
+    lead_days: int = DEFAULT_LEAD_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +90,11 @@ class ClientConfig:
     tone: str = "mixed"
     hashtags: tuple[str, ...] = ()
     # Weighted keywords with synonyms; empty means every entry of `keywords` with weight 1.
+    # They name the brand's own field (what it sells or does: "kopi", "siaran langsung").
     keyword_specs: tuple[Keyword, ...] = ()
+    # What the brand's audience cares about beyond its field ("nobar", "timnas" for a coffee
+    # chain): a topic matching these fits the audience, not the brand's field.
+    audience: tuple[Keyword, ...] = ()
     policy: str = "avoid"
     dates: tuple[ClientDate, ...] = ()
 

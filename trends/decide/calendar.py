@@ -1,6 +1,8 @@
 """Calendar moments: Indonesian public holidays, shopping days and seasons, and each client's
-own dates, so that a digest can show what is coming (a week ahead, for planning) and scoring
-can favour topics that tie in with a near moment.
+own dates, so that a digest can show what is coming (as far ahead as each moment needs: a
+week for most, two weeks for 12.12 or Christmas, three for Ramadan and Lebaran) and scoring
+can favour topics that tie in with a near moment. `countdown` says where today stands
+relative to a moment the way Indonesian marketers write it: H-10, hari H, H+1.
 
 Public holidays come from the `holidays` package (Islamic dates are its estimates until the
 government fixes them). Commercial dates are the ones Indonesian marketers plan around.
@@ -16,9 +18,12 @@ import holidays
 from trends.config import ClientConfig
 from trends.models import Moment
 
-__all__ = ["LEAD_DAYS", "moments_between", "upcoming_moments", "days_until"]
+__all__ = ["LEAD_DAYS", "countdown", "days_until", "moment_name", "moments_between",
+           "upcoming_moments"]
 
-LEAD_DAYS = 7            # how far ahead the digest looks: a week to plan a post
+LEAD_DAYS = 7            # how far ahead the digest looks by default: a week to plan a post
+# Moments that need more preparation, by a fragment of their English name.
+_LONG_LEAD = {"Christmas": 14, "New Year's Day": 10, "Eid al-Fitr": 21, "Independence Day": 14}
 RAMADAN_DAYS = 30        # Ramadan ends the day before Idul Fitri; it starts ~30 days earlier
 
 # Words that tie a topic to a holiday, keyed on a fragment of the package's English name.
@@ -58,7 +63,8 @@ def _public_holidays(year: int) -> tuple[Moment, ...]:
             if fragment.lower() in en.lower():
                 words += ws
         label = f"{name} ({en})" if en and en.lower() != name.lower() else name
-        out.append(Moment(day, label, "holiday", tuple(dict.fromkeys(words))))
+        lead = max([LEAD_DAYS, *(d for f, d in _LONG_LEAD.items() if f.lower() in en.lower())])
+        out.append(Moment(day, label, "holiday", tuple(dict.fromkeys(words)), lead))
     return tuple(out)
 
 
@@ -72,29 +78,29 @@ def _eid(year: int) -> date | None:
 def _commercial(year: int) -> tuple[Moment, ...]:
     out = [
         Moment(date(year, 11, 11), "11.11 (Singles' Day sale)", "commercial",
-               ("11.11", "singles day", *_SHOPPING)),
+               ("11.11", "singles day", *_SHOPPING), 14),
         Moment(date(year, 12, 12), "Harbolnas 12.12 (national online shopping day)",
-               "commercial", ("harbolnas", "12.12", *_SHOPPING)),
-        Moment(date(year, 7, 13), "Back to school: tahun ajaran baru", "season",
+               "commercial", ("harbolnas", "12.12", *_SHOPPING), 14),
+        Moment(date(year, 7, 13), "Tahun ajaran baru (back to school)", "season",
                ("sekolah", "back to school", "tahun ajaran baru", "seragam", "siswa",
-                "perlengkapan sekolah")),
+                "perlengkapan sekolah"), 14),
         Moment(date(year, 12, 20), "Liburan akhir tahun (year-end holidays)", "season",
                ("liburan", "akhir tahun", "year-end", "year end", "libur nataru", "nataru",
-                "tahun baru")),
+                "tahun baru"), 14),
     ]
     # Payday (tanggal gajian): salaries land around the 25th and spending runs to the 1st.
     for month in range(1, 13):
         out.append(Moment(date(year, month, 25), "Tanggal gajian (payday week, 25th to 1st)",
                           "commercial", ("gajian", "gaji", "payday", "tanggal tua",
-                                         "tanggal muda", *_SHOPPING)))
+                                         "tanggal muda", *_SHOPPING), 3))
     eid = _eid(year)
     if eid is not None:
         out.append(Moment(eid - timedelta(days=RAMADAN_DAYS), "Awal Ramadan (Ramadan begins)",
                           "season", ("ramadan", "ramadhan", "puasa", "bukber", "buka puasa",
-                                     "ngabuburit", "takjil", "sahur")))
+                                     "ngabuburit", "takjil", "sahur"), 21))
         out.append(Moment(eid - timedelta(days=10), "Musim mudik & THR (Lebaran season)",
                           "season", ("mudik", "thr", "lebaran", "baju lebaran", "arus mudik",
-                                     "parsel", "hampers")))
+                                     "parsel", "hampers"), 21))
     return tuple(out)
 
 
@@ -110,7 +116,7 @@ def _client_moments(client: ClientConfig, year: int) -> list[Moment]:
             if (month, dom) == (2, 29) and not _leap(year):
                 dom = 28
             day = date(year, month, dom)
-        out.append(Moment(day, d.name, "client", d.keywords))
+        out.append(Moment(day, d.name, "client", d.keywords, d.lead_days))
     return out
 
 
@@ -134,10 +140,44 @@ def moments_between(start: date, end: date, client: ClientConfig | None = None) 
 
 
 def upcoming_moments(client: ClientConfig | None, today: date,
-                     lead_days: int = LEAD_DAYS) -> list[Moment]:
-    """The moments of the next `lead_days` days, today included: what the digest shows."""
-    return moments_between(today, today + timedelta(days=lead_days), client)
+                     lead_days: int | None = None) -> list[Moment]:
+    """The moments worth preparing for from today on: each as far ahead as it needs (its
+    `lead_days`), or all of the next `lead_days` days when given. What the digest shows."""
+    horizon = lead_days if lead_days is not None else _MAX_LEAD
+    return [m for m in moments_between(today, today + timedelta(days=horizon), client)
+            if lead_days is not None or (m.day - today).days <= m.lead_days]
+
+
+_MAX_LEAD = 90
 
 
 def days_until(m: Moment, today: date) -> int:
     return (m.day - today).days
+
+
+def countdown(day: date, today: date, language: str) -> str:
+    """Where today stands relative to a moment's day: "H-10", "hari H", "H+1" in Indonesian;
+    "in 10 days", "today", "yesterday" in English."""
+    n = (day - today).days
+    if language == "id":
+        return "hari H" if n == 0 else f"H-{n}" if n > 0 else f"H+{-n}"
+    if n == 0:
+        return "today"
+    if n == 1:
+        return "tomorrow"
+    if n == -1:
+        return "yesterday"
+    return f"in {n} days" if n > 0 else f"{-n} days ago"
+
+
+def moment_name(m: Moment, language: str) -> str:
+    """A moment's name in one language: "Harbolnas 12.12 (national online shopping day)" is
+    "Harbolnas 12.12" in Indonesian and "national online shopping day" in English, where the
+    name carries both."""
+    if m.name.endswith(")") and " (" in m.name:
+        own, other = m.name[:-1].split(" (", 1)
+        if m.kind == "holiday" or m.kind == "season":
+            return own if language == "id" else other
+        # Commercial days go by their own name in both languages, explained in English.
+        return own if language == "id" else f"{own} ({other})"
+    return m.name

@@ -1,10 +1,20 @@
 """The decide stage's job: each client's score of every topic the understand stage found,
-the few topics worth an idea, and the ideas, for the client's local day."""
+the few topics worth an idea, and the ideas, for the client's local day.
+
+A topic whose posting window says to skip it is never offered as an idea. A client-day with
+no topic that fits still gets something to post, labelled as such: an idea to prepare for the
+next calendar moment worth preparing for, or a light-touch question on the day's safe buzz.
+
+The optional LLM writer (trends/decide/ideas/llm.py) rewrites the template ideas after the
+scoring run: `score` commits the ideas and returns them as drafts, `rewrite` asks the model
+with no warehouse open, and `save_rewrites` stores what passed its checks. trends/runs.py
+calls the three in turn, so the writer lock is never held during an HTTP call.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import duckdb
 
@@ -12,16 +22,34 @@ from trends.config import ClientConfig, Config, Env, SignalSettings
 from trends.decide import preferences
 from trends.decide.calendar import upcoming_moments
 from trends.decide.ideas.llm import LLMWriter
-from trends.decide.ideas.writer import write_ideas
+from trends.decide.ideas.writer import (
+    light_ideas,
+    prepare_ideas,
+    request_for,
+    write_ideas,
+    writer_note,
+)
 from trends.decide.relevance import score_topic, select_topics
-from trends.models import Idea, ScoredTopic, TopicContext
+from trends.models import Idea, Moment, ScoredTopic, TopicContext
 from trends.understand.signals_job import update_trends
 from warehouse import decide as sql
 from warehouse import deliver as feedback_sql
 
-__all__ = ["IDEAS_PER_CLIENT", "ScoreSummary", "score", "score_clients"]
+__all__ = ["IDEAS_PER_CLIENT", "Draft", "ScoreSummary", "rewrite", "save_rewrites", "score",
+           "score_clients", "skip_advised"]
 
 IDEAS_PER_CLIENT = 5
+
+
+@dataclass(slots=True)
+class Draft:
+    """One client-day's ideas as the templates wrote them, with what the LLM needs."""
+
+    client: ClientConfig
+    day: date
+    as_of: datetime
+    ideas: list[Idea]
+    topics: dict[str, ScoredTopic]
 
 
 @dataclass(slots=True)
@@ -33,50 +61,54 @@ class ScoreSummary:
     candidates: int                  # candidates with a signal
     topics: int                      # the topics they made, as trending_now shows them
     selected: dict[str, list[ScoredTopic]] = field(default_factory=dict)
+    drafts: list[Draft] = field(default_factory=list)
+    rewritten: int = 0               # ideas the LLM rewrote
+    llm_note: str = ""               # what the LLM writer did, when one is configured
 
     def text(self) -> str:
         picks = ", ".join(f"{cid}: {len(ts)}" for cid, ts in self.selected.items())
-        return (f"scored {self.candidates} candidates into {self.topics} topics as of "
+        line = (f"scored {self.candidates} candidates into {self.topics} topics as of "
                 f"{self.as_of:%Y-%m-%d %H:%M} UTC "
                 f"({self.extracted} items newly extracted); ideas per client: {picks or 'none'}")
+        return line + (f"; {self.llm_note}" if self.llm_note else "")
 
 
 def score(con: duckdb.DuckDBPyConnection, config: Config, *, as_of: datetime | None = None,
-          settings: SignalSettings | None = None, env: Env | None = None) -> ScoreSummary:
+          settings: SignalSettings | None = None) -> ScoreSummary:
     """A whole scoring run: the understand stage's trends as of `as_of`, then every client's
-    scores and ideas. Signal sensitivity comes from `[signals]` unless `settings` is given;
-    an LLM writes the ideas when `env` (default: the environment's) names one."""
+    scores and template ideas. Signal sensitivity comes from `[signals]` unless `settings` is
+    given."""
     found = update_trends(con, settings or config.signals, as_of=as_of)
     summary = ScoreSummary(as_of=found.as_of, extracted=found.extracted,
                            candidates=found.candidates, topics=len(found.topics))
-    summary.selected = score_clients(con, config, found.topics, found.as_of,
-                                     env or Env.from_environ())
+    summary.drafts = score_clients(con, config, found.topics, found.as_of)
+    summary.selected = {d.client.id: [t for t in d.topics.values()] for d in summary.drafts}
     return summary
 
 
 def score_clients(con: duckdb.DuckDBPyConnection, config: Config,
-                  topics: dict[str, TopicContext], as_of: datetime,
-                  env: Env) -> dict[str, list[ScoredTopic]]:
+                  topics: dict[str, TopicContext], as_of: datetime) -> list[Draft]:
     """Score, choose and write ideas for every client, in one transaction."""
     con.execute("BEGIN TRANSACTION")
     try:
         sql.sync_clients(con, config.clients)
-        writer = LLMWriter.from_env(env)   # None unless an endpoint and a model are set
-        try:
-            chosen = {c.id: _score_client(con, c, topics, as_of, writer) for c in config.clients}
-        finally:
-            if writer is not None:
-                writer.close()
+        drafts = [_score_client(con, c, topics, as_of) for c in config.clients]
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return chosen
+    return drafts
+
+
+def skip_advised(topic: ScoredTopic) -> bool:
+    """Whether the topic's posting window tells the officer to skip it ("peaked 2 days ago:
+    skip", "fading: skip unless it fits"): such a topic is never offered as an idea."""
+    window = topic.posting_window
+    return window.endswith(": skip") or ": skip " in window
 
 
 def _score_client(con: duckdb.DuckDBPyConnection, client: ClientConfig,
-                  topics: dict[str, TopicContext], as_of: datetime,
-                  writer: LLMWriter | None = None) -> list[ScoredTopic]:
+                  topics: dict[str, TopicContext], as_of: datetime) -> Draft:
     scored: list[ScoredTopic] = []
     blocked: dict[str, str | None] = {}
     day = client.local_day(as_of)
@@ -87,7 +119,8 @@ def _score_client(con: duckdb.DuckDBPyConnection, client: ClientConfig,
     for key, ctx in topics.items():
         topic, blocked[key] = score_topic(client, ctx, moments, day)
         scored.append(preferences.apply(prefs, topic))
-    chosen = select_topics(scored, topics, IDEAS_PER_CLIENT)
+    offered = [t for t in scored if not skip_advised(t)]
+    chosen = select_topics(offered, topics, IDEAS_PER_CLIENT)
     chosen_keys = {t.key for t in chosen}
     sql.save_client_scores(con, as_of, client.id, [
         {"client_id": client.id, "topic_key": t.key, "label": t.label, "score": t.score,
@@ -96,10 +129,86 @@ def _score_client(con: duckdb.DuckDBPyConnection, client: ClientConfig,
          "matched": t.matched, "excluded_by": blocked[t.key], "selected": t.key in chosen_keys,
          "reason": t.reason, "sensitivity": t.sensitivity, "moment": t.moment}
         for t in scored if t.relevance > 0 or t.key in chosen_keys])
-    ideas = write_ideas(client, [_trim(t) for t in chosen], day, writer=writer)
-    rank = {t.key: i + 1 for i, t in enumerate(chosen)}
+    trimmed = [_trim(t) for t in chosen]
+    ideas = write_ideas(client, trimmed, day)
+    if not ideas:
+        ideas = _something_to_post(client, scored, blocked, moments, day)
+    rank: dict[str, int] = {}
+    for i in ideas:
+        rank.setdefault(i.topic_key, len(rank) + 1)
     sql.save_ideas(con, client.id, day, as_of, [_idea_row(i, rank[i.topic_key]) for i in ideas])
-    return chosen
+    return Draft(client=client, day=day, as_of=as_of, ideas=ideas,
+                 topics={t.key: t for t in trimmed})
+
+
+def _something_to_post(client: ClientConfig, scored: list[ScoredTopic],
+                       blocked: dict[str, str | None], moments: list[Moment],
+                       day: date) -> list[Idea]:
+    """For a day when no trend fits: prepare for the soonest calendar moment worth it (not
+    today's: a post about today is late), else a light question on the day's strongest safe
+    buzz (no sensitivity, not excluded, not advised to skip, evidence from two sources)."""
+    for m in moments:
+        if m.day > day:
+            made = prepare_ideas(client, m, day)
+            if made:
+                return made
+    safe = [t for t in scored if not t.sensitivity and not blocked.get(t.key)
+            and not skip_advised(t) and t.breadth >= 2]
+    for t in sorted(safe, key=lambda t: (-t.trend, t.key))[:5]:
+        made = light_ideas(client, _trim(t), day)
+        if made:
+            return made
+    return []
+
+
+def rewrite(drafts: list[Draft], env: Env) -> tuple[list[tuple[Draft, Idea]], str]:
+    """Ask the LLM the environment configures to rewrite each draft idea (no warehouse is
+    open). Returns the ideas it rewrote, checked, and one line on what it did; nothing when
+    no LLM is configured."""
+    writer = LLMWriter.from_env(env)
+    if writer is None:
+        return [], ""
+    done: list[tuple[Draft, Idea]] = []
+    asked = 0
+    try:
+        for draft in drafts:
+            for idea in draft.ideas:
+                asked += 1
+                answer = writer.write(request_for(draft.client, idea,
+                                                  draft.topics.get(idea.topic_key)))
+                if answer is None:
+                    idea.writer = "template-fallback"
+                    continue
+                idea.hook, idea.caption = answer
+                idea.writer = "llm"
+                done.append((draft, idea))
+    finally:
+        writer.close()
+    note = writer_note([i for d in drafts for i in d.ideas])
+    if writer.last_error and len(done) < asked:
+        note += f" Last problem: {writer.last_error}."
+    return done, note
+
+
+def save_rewrites(con: duckdb.DuckDBPyConnection, done: list[tuple[Draft, Idea]],
+                  drafts: list[Draft]) -> int:
+    """Store the LLM's ideas, and mark the others as template fallbacks, unless a later
+    scoring run replaced the day's ideas meanwhile. Returns how many were rewritten."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        n = 0
+        for draft in drafts:
+            for idea in draft.ideas:
+                if idea.writer == "template":
+                    continue
+                n += sql.update_idea_text(con, draft.client.id, draft.day, draft.as_of,
+                                          idea.topic_key, idea.language, idea.hook,
+                                          idea.caption, idea.writer)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return sum(1 for _, i in done if i.writer == "llm") if n else 0
 
 
 def _trim(t: ScoredTopic) -> ScoredTopic:
@@ -118,7 +227,8 @@ def _idea_row(i: Idea, rank: int) -> dict[str, object]:
     return {"rank": rank, "topic_key": i.topic_key, "topic_label": i.topic_label,
             "language": i.language, "angle": i.angle, "platform": i.platform, "hook": i.hook,
             "caption": i.caption, "hashtags": i.hashtags, "urgency": i.urgency, "why": i.why,
-            "warning": i.warning or None, "writer": i.writer,
+            "warning": i.warning or None, "writer": i.writer, "link": i.link, "kind": i.kind,
+            "facts": i.facts, "outline": i.outline, "source_url": i.source_url,
             "stories": [{"title": a.title, "url": a.url, "source": a.source,
                          "published_at": a.published_at.isoformat() if a.published_at else None}
                         for a in i.articles]}

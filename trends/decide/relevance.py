@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
@@ -21,7 +22,8 @@ from trends.decide.safety import CATEGORY_LABELS, classify_topic, warning_text
 from trends.models import Moment, ScoredTopic, Sensitivity, TopicContext, TopicSignal
 from trends.understand.nlp.stem import in_dictionary, match_form
 
-__all__ = ["LABEL_BONUS", "MIN_RELEVANCE", "MOMENT_BOOST", "MOMENT_MIN_STORIES", "count_matches",
+__all__ = ["AUDIENCE_WEIGHT", "LABEL_BONUS", "MIN_RELEVANCE", "MOMENT_BOOST",
+           "MOMENT_MIN_STORIES", "count_matches",
            "excluded_by", "explain", "keyword_hits", "keyword_specs", "matches_any",
            "near_moment", "score_topic", "select_topics", "term_pattern", "text_forms",
            "topic_sensitivity"]
@@ -37,6 +39,8 @@ LABEL_BONUS = 0.3
 # a week ahead: a few percent): planning posts around Harbolnas starts before 12.12.
 MOMENT_BOOST = 0.3
 MOMENT_MIN_STORIES = 2
+# A topic that fits only what the brand's audience cares about counts this much of its fit.
+AUDIENCE_WEIGHT = 0.8
 
 
 def topic_sensitivity(ctx: TopicContext) -> Sensitivity | None:
@@ -150,20 +154,18 @@ def score_topic(client: ClientConfig, ctx: TopicContext, moments: Sequence[Momen
     `flag` client. `moments` (soonest first) boost a relevant topic that ties in with one.
     """
     s = ctx.signal
-    specs = keyword_specs(client)
-    label_hits = keyword_hits(specs, s.label)
-    per_story = [keyword_hits(specs, t) for t in ctx.texts]
-    story_hits: dict[str, int] = {}
-    for hits in per_story:
-        for k in hits:
-            story_hits[k.term] = story_hits.get(k.term, 0) + 1
-    matching_stories = sum(1 for hits in per_story if hits)
-    n = max(len(ctx.texts), 1)
-    # A story counts by its strongest keyword; weights above 1 let one story count for more,
-    # weights below 1 ("live") make a weak word need company.
-    weight = sum(min(1.5, max(k.weight for k in hits)) for hits in per_story if hits)
-    label_weight = max((k.weight for k in label_hits), default=0.0)
-    relevance = min(1.0, weight / n + (LABEL_BONUS * min(label_weight, 1.5) if label_hits else 0.0))
+    field_fit = _fit(keyword_specs(client), s.label, ctx.texts)
+    audience_fit = _fit(client.audience, s.label, ctx.texts)
+    # The brand's own field first: a coffee chain's "kopi" story is its field even when its
+    # audience's "nobar" is in it too. An audience-only fit counts for a little less.
+    if field_fit.relevance >= MIN_RELEVANCE or field_fit.label_hit \
+            or field_fit.relevance >= AUDIENCE_WEIGHT * audience_fit.relevance:
+        fit, link = field_fit, "field"
+        relevance = field_fit.relevance
+    else:
+        fit, link = audience_fit, "audience"
+        relevance = round(AUDIENCE_WEIGHT * audience_fit.relevance, 4)
+    label_hits, story_hits, matching_stories = fit.label_hits, fit.story_hits, fit.matching
     matched = sorted({k.term for k in label_hits} | set(story_hits),
                      key=lambda k: (-story_hits.get(k, 0), k))
     blocked = excluded_by(client, ctx)
@@ -171,6 +173,8 @@ def score_topic(client: ClientConfig, ctx: TopicContext, moments: Sequence[Momen
     avoided = sensitive is not None and client.policy == "avoid"
     relevant = ((relevance >= MIN_RELEVANCE or bool(label_hits))
                 and (s.mentions >= 3 or s.breadth >= 2))
+    if not relevant:
+        link = "buzz"
     score = s.trend * (0.2 + 0.8 * relevance) if relevant and not blocked and not avoided else 0.0
     moment = near_moment(ctx, moments) if score > 0 and moments else None
     if moment is not None:
@@ -186,11 +190,46 @@ def score_topic(client: ClientConfig, ctx: TopicContext, moments: Sequence[Momen
         sensitive_terms=list(sensitive.terms) if sensitive else [],
         moment=moment.name if moment else None,
         posting_window=getattr(s, "posting_window", "") or "",
+        link=link, link_terms=matched[:3], matching=matching_stories, stories=len(ctx.texts),
+        moment_day=moment.day if moment else None, queries=list(ctx.queries),
     )
     topic.reason = explain(s, story_hits, matching_stories, len(ctx.texts), blocked,
                            sensitive=sensitive, policy=client.policy,
                            moment=_moment_phrase(moment, today))
     return topic, blocked
+
+
+@dataclass(frozen=True, slots=True)
+class _Fit:
+    """How a topic's label and stories match one list of keywords."""
+
+    relevance: float
+    label_hits: list[Keyword]
+    story_hits: dict[str, int]      # keyword -> stories that match it
+    matching: int                   # stories that match any
+
+    @property
+    def label_hit(self) -> bool:
+        return bool(self.label_hits)
+
+
+def _fit(specs: Sequence[Keyword], label: str, texts: Sequence[str]) -> _Fit:
+    if not specs:
+        return _Fit(0.0, [], {}, 0)
+    label_hits = keyword_hits(specs, label)
+    per_story = [keyword_hits(specs, t) for t in texts]
+    story_hits: dict[str, int] = {}
+    for hits in per_story:
+        for k in hits:
+            story_hits[k.term] = story_hits.get(k.term, 0) + 1
+    n = max(len(texts), 1)
+    # A story counts by its strongest keyword; weights above 1 let one story count for more,
+    # weights below 1 ("live") make a weak word need company.
+    weight = sum(min(1.5, max(k.weight for k in hits)) for hits in per_story if hits)
+    label_weight = max((k.weight for k in label_hits), default=0.0)
+    relevance = min(1.0, weight / n + (LABEL_BONUS * min(label_weight, 1.5) if label_hits
+                                       else 0.0))
+    return _Fit(relevance, label_hits, story_hits, sum(1 for hits in per_story if hits))
 
 
 def _moment_phrase(m: Moment | None, today: date | None) -> str | None:
