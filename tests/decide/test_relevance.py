@@ -68,11 +68,20 @@ def test_matches_are_counted_in_the_stories_and_explained() -> None:
 
 
 def test_weights_rank_a_strong_keyword_above_a_weak_one() -> None:
-    texts = ["Live streaming konser malam ini", "Tiket konser habis", "Konser ditunda"]
+    texts = ["Live streaming konser malam ini", "Konser live dari GBK", "Konser ditunda"]
     weak, _ = score_topic(client(Keyword("live", weight=0.5), "nonton"), ctx("Konser", texts))
     strong, _ = score_topic(client(Keyword("live", weight=2.0), "nonton"), ctx("Konser", texts))
     assert 0 < weak.relevance < strong.relevance
     assert weak.score < strong.score
+
+
+def test_one_story_of_several_is_a_passing_mention() -> None:
+    texts = ["Promo kopi pagi di kedai baru", "Harga cabai naik", "Cuaca panas hari ini"]
+    t, _ = score_topic(client("promo"), ctx("Pasar Pagi", texts))
+    assert t.relevance > 0 and t.score == 0 and t.link == "buzz"
+    t, _ = score_topic(client("promo"), ctx("Pasar Pagi", texts[:1] + ["Promo akhir pekan"]
+                                            + texts[1:]))
+    assert t.score > 0 and t.link == "field"
 
 
 def test_label_match_counts_even_when_stories_are_few() -> None:

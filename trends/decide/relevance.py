@@ -171,7 +171,10 @@ def score_topic(client: ClientConfig, ctx: TopicContext, moments: Sequence[Momen
     blocked = excluded_by(client, ctx)
     sensitive = topic_sensitivity(ctx)
     avoided = sensitive is not None and client.policy == "avoid"
-    relevant = ((relevance >= MIN_RELEVANCE or bool(label_hits))
+    # Keywords in one story of several are a passing mention, not the brand's story: two
+    # stories at least, or the label itself.
+    relevant = ((bool(label_hits) or (relevance >= MIN_RELEVANCE
+                                      and matching_stories >= min(2, len(ctx.texts))))
                 and (s.mentions >= 3 or s.breadth >= 2))
     if not relevant:
         link = "buzz"

@@ -291,8 +291,9 @@ DEMO_CLIENTS = '''
 id = "kopi-nusantara"
 name = "Kopi Nusantara"
 languages = ["id"]
-keywords = ["kopi", "ngopi", "kafe", "nobar", "barista", "gula aren",
+keywords = ["kopi", "ngopi", "kafe", "barista", "gula aren",
             {term = "kedai kopi", weight = 1.5, synonyms = ["coffee shop", "warkop"]}]
+audience = ["nobar", "timnas", "mahasiswa", "kerja remote"]
 exclude = ["banjir", "korban", "bencana", "evakuasi", "tewas", "meninggal"]
 policy = "avoid"
 dates = [{name = "Ulang tahun Kopi Nusantara", date = "12-01", keywords = ["ulang tahun"]}]
@@ -306,10 +307,11 @@ hashtags = ["#KopiNusantara"]
 id = "layar-emas"
 name = "Layar Emas TV"
 languages = ["id", "en"]
-keywords = ["nonton", "timnas", "broadcast", "streaming", "football", "match", "televisi",
+keywords = ["nonton", "timnas", "broadcast", "streaming", "televisi",
             {term = "siaran langsung", synonyms = ["disiarkan langsung", "live broadcast"]},
             {term = "film", synonyms = ["bioskop", "cinema", "movie"]},
             {term = "live", weight = 0.5}]
+audience = ["football", "match", "sepak bola", "liga", "konser", "serial"]
 exclude = ["banjir", "flood", "korban", "victims", "bencana", "disaster", "evakuasi",
            "evacuated", "evacuation"]
 channel = "#layar-emas"
@@ -326,6 +328,7 @@ keywords = ["diskon", "promo", "flash sale", "harbolnas", "gratis ongkir", "vouc
             "checkout", "paylater",
             {term = "belanja online", synonyms = ["e-commerce", "marketplace", "toko online",
                                                    "online shopping"]}]
+audience = ["gajian", "gadget", "smartphone", "skincare"]
 exclude = ["banjir", "korban", "bencana", "evakuasi", "tewas"]
 channel = "#belanja-kilat"
 timezone = "Asia/Jakarta"

@@ -79,7 +79,8 @@ _NAMES = re.compile(r"(?<=[\w,;:] )((?:[A-Z][\w'’-]+)(?:\s[A-Z][\w'’-]+){0,3
 _QUESTION_CUES = (
     ("apa itu", re.compile(r"\bapa itu\b", re.I)),
     ("kapan", re.compile(r"\bkapan\b", re.I)),
-    ("berapa", re.compile(r"\b(?:berapa|harga)\b", re.I)),
+    ("harga", re.compile(r"\bharga\b", re.I)),
+    ("berapa", re.compile(r"\bberapa\b", re.I)),
     ("cara", re.compile(r"\b(?:cara|bagaimana|gimana)\b", re.I)),
     ("jadwal", re.compile(r"\b(?:jadwal|jam tayang|link (?:nonton|streaming|live))\b", re.I)),
     ("siapa", re.compile(r"\bsiapa\b", re.I)),
@@ -110,8 +111,9 @@ def find_facts(articles: Sequence[Article], *, language_of: dict[str, str] | Non
                     and article.published_at.astimezone(zone).date() == today)
         hits: list[tuple[str, str]] = []
         money = [m.span() for m in _MONEY.finditer(text)]
-        hits += [(MONEY, text[a:b]) for a, b in money]
-        hits += [(NUMBER, m.group(0)) for m in _NUMBER.finditer(text)
+        hits += [(MONEY, _with_lead(text, a, text[a:b])) for a, b in money]
+        hits += [(NUMBER, _with_lead(text, m.start(), m.group(0)))
+                 for m in _NUMBER.finditer(text)
                  if not any(a <= m.start() < b for a, b in money)
                  and not _DAY.fullmatch(m.group(0))]
         hits += [(TIME, m.group(0)) for m in _CLOCK.finditer(text) if _clock(m.group(0))]
@@ -147,6 +149,19 @@ def find_questions(articles: Sequence[Article], queries: Sequence[str] = ()) -> 
     return out
 
 
+# Words before a number that say what it measures: "ludes dalam 7 menit", "diskon hingga 50
+# persen", "tembus Rp 31 triliun".
+_LEAD = re.compile(r"((?:\b(?:diskon|potongan|cashback|ludes|habis|terjual|naik|turun|tembus|"
+                   r"capai|mencapai|hingga|sampai|dalam|lebih dari|sebanyak|sold out|up to|"
+                   r"over|in|to)\s){1,2})$", re.I)
+
+
+def _with_lead(text: str, start: int, value: str) -> str:
+    m = _LEAD.search(text[max(0, start - 30):start])
+    return (m.group(1) + value).lower() if m and value[:1].isdigit() else (
+        (m.group(1).lower() + value) if m else value)
+
+
 def _trimmed(words: str) -> str:
     """A run of capitalized words without the ordinary words at either end: "GBK Malam Ini"
     is "GBK", "Mendukung Purbaya Tak" is "Purbaya" (Title Case capitalizes every word)."""
@@ -175,7 +190,9 @@ def _placeish(words: str) -> bool:
 def _nameish(words: str, label: set[str]) -> bool:
     """A name the topic's label does not already say ("Jay Idzes", not "Timnas Indonesia")."""
     parts = label_words(words)
-    if set(parts) <= label or parts[0] in _NOT_PLACES:
+    # One capitalized word is no evidence of a name in a Title Case headline ("Barista
+    # Bagikan Resep"): a name fact has two words at least ("Jay Idzes").
+    if len(parts) < 2 or set(parts) <= label or parts[0] in _NOT_PLACES:
         return False
     return label_problem(words, "name") is None and any(word_class(w) == NAME for w in parts)
 

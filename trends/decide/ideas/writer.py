@@ -110,7 +110,8 @@ _RELATIVE_TIMES = frozenset({"malam ini", "hari ini", "sore ini", "pagi ini", "b
 _FACT_ORDER = ("money", "number", "time", "place", "date", "name")
 # Which facts answer which question.
 _ANSWERS = {"kapan": ("date", "time"), "jadwal": ("time", "date"), "when": ("date", "time"),
-            "berapa": ("money", "number"), "di mana": ("place",), "siapa": ("name",),
+            "berapa": ("money", "number"), "harga": ("money",), "di mana": ("place",),
+            "siapa": ("name",),
             "cara": ("number", "date", "place"), "how to": ("number", "date", "place"),
             "apa itu": ("number", "money", "name"), "what is": ("number", "money", "name")}
 _UNITS_EN = {"menit": "minutes", "jam": "hours", "detik": "seconds", "hari": "days",
@@ -329,7 +330,7 @@ def _ideas_for(client: ClientConfig, topic: ScoredTopic, grounds: _Grounds,
 
 def _values(client: ClientConfig, topic: ScoredTopic, grounds: _Grounds, lang: str,
             day: date) -> dict[str, str]:
-    values = {"topic": topic.label, "brand": client.name, "kw": _keyword(client, topic)}
+    values = {"topic": topic.label, "brand": client.name, "kw": _keyword(client, topic, lang)}
     for kind in _FACT_ORDER:
         f = grounds.fact(kind, lang)
         if f is not None:
@@ -359,8 +360,23 @@ def _pick(angle: str, lang: str, link: str, values: Mapping[str, str],
                 and t.slots <= values.keys()]
     if not eligible:
         return None
+    # The templates that use the strongest fact the stories give come first: an amount, a
+    # number, a time or a place tells more than a name.
+    best = min(_strength(t) for t in eligible)
+    eligible = [t for t in eligible if _strength(t) == best]
     template = eligible[_stable_int(*seed, angle, lang) % len(eligible)]
     return template, {k: v for k, v in values.items() if k in template.slots}
+
+
+def _strength(t: Template) -> int:
+    """0 for a template that uses an amount, number, time, place or an answer; 1 for a date or
+    the generic {fact}; 2 for a name only (lower is stronger)."""
+    slots = t.slots
+    if slots & {"money", "number", "time", "place", "answer", "when"}:
+        return 0
+    if slots & {"date", "fact"}:
+        return 1
+    return 2
 
 
 def _render(text: str, values: Mapping[str, str]) -> str:
@@ -586,14 +602,30 @@ def _platform(angle: str, topic: ScoredTopic, seed: tuple[str, ...]) -> str:
     return max(PLATFORMS, key=lambda p: scores[p])
 
 
-def _keyword(client: ClientConfig, topic: ScoredTopic) -> str:
-    # A keyword the label already says reads twice ("Timnas Indonesia ... urusan timnas"):
-    # prefer one that adds something, found in the stories if possible.
+def _keyword(client: ClientConfig, topic: ScoredTopic, lang: str = "id") -> str:
+    """A keyword of the link for the copy: one the label does not already say ("Timnas
+    Indonesia ... urusan timnas" reads twice), found in the stories if possible; in an
+    English idea, the keyword's English synonym when it has one ("siaran langsung" is "live
+    broadcast")."""
     label = topic.label.lower()
-    for kw in [*topic.link_terms, *topic.matched, *client.keywords]:
-        if kw.lower() not in label:
-            return kw
-    return client.keywords[0] if client.keywords else client.name
+    chosen = next((kw for kw in [*topic.link_terms, *topic.matched, *client.keywords]
+                   if kw.lower() not in label), None)
+    chosen = chosen or (client.keywords[0] if client.keywords else client.name)
+    if lang == "en":
+        spec = next((k for k in (*client.keyword_specs, *client.audience) if k.term == chosen),
+                    None)
+        english = [s for s in (spec.synonyms if spec else ()) if _reads_english(s)]
+        if english and not _reads_english(chosen):
+            return english[0]
+    return chosen
+
+
+def _reads_english(text: str) -> bool:
+    from wordfreq import zipf_frequency
+
+    words = re.findall(r"[a-z]+", text.lower())
+    return (bool(words) and all(zipf_frequency(w, "en") >= 3.0 for w in words)
+            and any(zipf_frequency(w, "en") > zipf_frequency(w, "id") + 0.3 for w in words))
 
 
 def _hashtags(story_tags: Sequence[str], client: ClientConfig) -> list[str]:
