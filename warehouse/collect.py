@@ -19,7 +19,7 @@ import pyarrow as pa
 from trends.config import SourceConfig
 from trends.models import FeedItem, FetchRecord, SourceState
 
-__all__ = ["event_time", "existing_item_keys", "failing_sources", "insert_items",
+__all__ = ["event_time", "existing_item_keys", "failing_now", "failing_sources", "insert_items",
            "recent_headlines", "record_fetches", "replayed_snapshots", "set_new_items",
            "source_states", "stored_alternatives", "sync_sources", "unseen_keys"]
 
@@ -255,6 +255,17 @@ def failing_sources(con: duckdb.DuckDBPyConnection, now: datetime,
         WHERE consecutive_failures > 0 AND first_failure_at <= ? - to_microseconds(?::BIGINT)
         ORDER BY name""", [now, int(hours * 3600 * 1_000_000)]).fetchall()
     return [r[0] for r in rows]
+
+
+def failing_now(con: duckdb.DuckDBPyConnection,
+                names: Sequence[str] | None = None) -> list[tuple[str, str]]:
+    """(source, reason) of every source whose latest attempt failed, of `names` if given:
+    `last_error` holds that attempt's reason and detail as fetch_log has them."""
+    rows = con.execute("""
+        SELECT name, coalesce(last_error, 'unknown error') FROM sources
+        WHERE consecutive_failures > 0 ORDER BY name""").fetchall()
+    wanted = None if names is None else set(names)
+    return [(str(n), str(e)) for n, e in rows if wanted is None or n in wanted]
 
 
 # Replay: which archived snapshots of a source were already loaded.

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import duckdb
 
+from trends import progress
 from trends.config import ClientConfig, Config, Env, SignalSettings
 from trends.decide import preferences
 from trends.decide.calendar import upcoming_moments
@@ -61,7 +62,11 @@ def score_clients(con: duckdb.DuckDBPyConnection, config: Config,
         sql.sync_clients(con, config.clients)
         writer = LLMWriter.from_env(env)   # None unless an endpoint and a model are set
         try:
-            chosen = {c.id: _score_client(con, c, topics, as_of, writer) for c in config.clients}
+            progress.start("clients scored", len(config.clients))
+            chosen = {}
+            for c in config.clients:
+                chosen[c.id] = _score_client(con, c, topics, as_of, writer)
+                progress.advance("clients scored")
         finally:
             if writer is not None:
                 writer.close()

@@ -50,9 +50,9 @@ def _run(config: Config, now: datetime, on_prefect: bool) -> dict[str, str]:
     if on_prefect:
         from flows.pipeline import run
 
-        return run(str(config.file.resolve()), force=True, as_of=now)
+        return {o.job: o.text for o in run(str(config.file.resolve()), force=True, as_of=now)}
     from trends import runs
 
-    return {"ingest": runs.ingest(config, force=True).text(),
-            "score": runs.score(config, as_of=now).text(),
-            "digest": runs.digest(config, Env.from_environ()).text()}
+    return {"ingest": runs.ingest(config, force=True).text,
+            "score": runs.score(config, as_of=now).text,
+            "digest": runs.digest(config, Env.from_environ()).text}
