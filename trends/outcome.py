@@ -96,10 +96,16 @@ def _reason(reason: str | None, detail: str | None) -> str:
 def ingest_outcome(s: IngestSummary) -> Outcome:
     failed = s.failed
     warnings = [f"source {r.source!r} failed: {_reason(r.reason, r.detail)}" for r in failed]
+    # Failed: no source it could have read this run answered. Sources waiting for their
+    # retry count as failing, so a run within the back-off is no quieter than the one before.
+    considered, failing = len(s.records) + len(s.skipped), len(failed) + len(s.backing_off)
     failure = None
-    if s.records and len(failed) == len(s.records):
-        failure = (f"every source it tried failed ({len(failed)} of {len(s.records)}); "
-                   "each is tried again within minutes, --force tries now")
+    if considered and failing == considered:
+        failure = (f"every source it tried failed ({len(failed)} of {len(s.records)})"
+                   if s.records else f"every source is failing ({failing} of {considered})")
+        if s.records and s.backing_off:
+            failure += f", and the other {len(s.backing_off)} are failing too"
+        failure += "; each is tried again within minutes, --force tries now"
     ok = sorted(((r.source, r.new_items or 0) for r in s.records if r.outcome != "error"),
                 key=lambda x: (-x[1], x[0]))
     details = {

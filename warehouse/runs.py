@@ -1,5 +1,6 @@
-"""SQL of the `runs` table (one row per stage run: migration 0013), and what a run's summary
-reports from the other stages' tables: the latest scoring run's trending topics."""
+"""SQL of the `runs` table (one row per stage run: migration 0013; `trends status` reads it
+through warehouse/status.py), and what a run's summary reports from the other stages' tables:
+the latest scoring run's trending topics."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-__all__ = ["last_runs", "record_run", "trending_now"]
+__all__ = ["record_run", "trending_now"]
 
 
 def record_run(con: duckdb.DuckDBPyConnection, *, run_id: str, job: str, origin: str,
@@ -22,17 +23,6 @@ def record_run(con: duckdb.DuckDBPyConnection, *, run_id: str, job: str, origin:
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
                 [run_id, job, origin, started_at, finished_at, outcome, summary,
                  json.dumps(details, ensure_ascii=False, default=str)])
-
-
-def last_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """The latest run of each job: job, finished_at, outcome, summary, failure (or None)."""
-    rows = con.execute("""
-        SELECT job, finished_at, outcome, summary, details->>'$.failure'
-        FROM runs
-        QUALIFY row_number() OVER (PARTITION BY job ORDER BY finished_at DESC) = 1
-        ORDER BY finished_at DESC""").fetchall()
-    return [{"job": j, "at": at, "outcome": o, "summary": s, "failure": f}
-            for j, at, o, s, f in rows]
 
 
 def trending_now(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[dict[str, Any]]:
