@@ -104,6 +104,8 @@ def test_run_with_no_network_fails_and_the_digest_knows_it_was_blind(
     assert code == 1
     assert "2 not due yet (2 failing, tried again from " in out and "--force tries now" in out
     assert "trends: ingest failed: every source is failing (2 of 2)" in err
+    assert "trends: warning: source 'Antara' is failing, tried again from " in err
+    assert err.count("connection_error") == 2
 
 
 def test_a_source_that_recovers_leaves_failed_today(

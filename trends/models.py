@@ -176,6 +176,7 @@ class SourceState:
     last_attempt_at: datetime | None
     consecutive_failures: int
     body_sha1: str | None = None    # of the last body parsed: the same bytes again need no parse
+    last_error: str | None = None   # the reason of the latest failed attempt
 
 
 @dataclass(slots=True)

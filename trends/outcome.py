@@ -96,6 +96,9 @@ def _reason(reason: str | None, detail: str | None) -> str:
 def ingest_outcome(s: IngestSummary) -> Outcome:
     failed = s.failed
     warnings = [f"source {r.source!r} failed: {_reason(r.reason, r.detail)}" for r in failed]
+    retry = f"{s.retry_at:%H:%M} UTC" if s.retry_at else "soon"
+    warnings += [f"source {name!r} is failing, tried again from {retry}: {_reason(why, None)}"
+                 for name, why in s.backing_off.items()]
     # Failed: no source it could have read this run answered. Sources waiting for their
     # retry count as failing, so a run within the back-off is no quieter than the one before.
     considered, failing = len(s.records) + len(s.skipped), len(failed) + len(s.backing_off)
@@ -112,7 +115,8 @@ def ingest_outcome(s: IngestSummary) -> Outcome:
         "fetched": len(s.records), "ok": sum(r.outcome == "ok" for r in s.records),
         "not_modified": sum(r.outcome == "not_modified" for r in s.records),
         "failed": [[r.source, _reason(r.reason, r.detail)] for r in failed],
-        "new_items": s.new_items, "not_due": len(s.skipped), "backing_off": s.backing_off,
+        "new_items": s.new_items, "not_due": len(s.skipped),
+        "backing_off": [[n, _reason(why, None)] for n, why in s.backing_off.items()],
         "retry_at": s.retry_at.isoformat() if s.retry_at else None,
         "new_by_source": [[n, k] for n, k in ok if k][:ARTIFACT_SOURCES],
     }

@@ -55,7 +55,7 @@ def sync_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[SourceConfig]
 
 def source_states(con: duckdb.DuckDBPyConnection) -> dict[str, SourceState]:
     rows = con.execute("""SELECT name, etag, last_modified, last_attempt_at, consecutive_failures,
-                                 body_sha1
+                                 body_sha1, last_error
                           FROM sources""").fetchall()
     return {r[0]: SourceState(*r) for r in rows}
 

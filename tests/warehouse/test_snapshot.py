@@ -235,3 +235,16 @@ def test_the_oldest_supported_duckdb_opens_the_snapshot(config: Config) -> None:
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == {"version": OLDEST_READER, "items": 5, "stories": 5,
                                       "day": "2026-11-22", "migrations": 13}
+
+
+def test_the_analyst_extra_reads_the_snapshot_as_data_frames(config: Config) -> None:
+    pytest.importorskip("pandas", reason="pip install -e '.[analyst]' (docs show .df())")
+    pytest.importorskip("polars", reason="pip install -e '.[analyst]' (docs show .pl())")
+    con = duckdb.connect(str(config.warehouse.snapshot_path), read_only=True)
+    try:
+        df = con.sql("select source, count(*) as n from items group by source").df()
+        pl = con.sql("select local_date, client_id, status from digests").pl()
+    finally:
+        con.close()
+    assert df.to_dict("records") == [{"source": "A", "n": 5}]
+    assert pl.columns == ["local_date", "client_id", "status"] and pl.height == 0

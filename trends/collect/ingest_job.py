@@ -57,8 +57,9 @@ class IngestSummary:
     records: list[FetchRecord] = field(default_factory=list)
     new_items: int = 0
     skipped: list[str] = field(default_factory=list)     # not due yet
-    # Of the skipped, those failing (waiting for their retry), and the first retry's time.
-    backing_off: list[str] = field(default_factory=list)
+    # Of the skipped, those failing (waiting for their retry) with their latest failure's
+    # reason, and the first retry's time.
+    backing_off: dict[str, str] = field(default_factory=dict)
     retry_at: datetime | None = None
 
     @property
@@ -113,7 +114,8 @@ def note_backing_off(summary: IngestSummary, config: Config,
     waiting = [(s.name, next_attempt(s, states.get(s.name))) for s in config.sources
                if s.name in summary.skipped and states.get(s.name) is not None
                and states[s.name].consecutive_failures > 0]
-    summary.backing_off = [name for name, _ in waiting]
+    summary.backing_off = {name: states[name].last_error or "unknown error"
+                           for name, _ in waiting}
     summary.retry_at = min((at for _, at in waiting if at is not None), default=None)
 
 
@@ -313,6 +315,9 @@ class _Store:
     def commit(self, summary: IngestSummary) -> None:
         self._write(summary, self.waiting)
         if self.con is not None:
+            # Every attempt of the run at once: the sources' health is one UPDATE per run,
+            # not one per batch (each costs tens of milliseconds whatever its size).
+            sql.record_fetches(self.con, summary.run_id, summary.records)
             self.con.execute("COMMIT")
 
     def rollback(self) -> None:
@@ -325,7 +330,7 @@ class _Store:
         if waiting is not None:
             assert self.con is not None
             batch, stories = waiting
-            _insert_batch(self.con, summary, batch, stories())
+            _insert_batch(self.con, summary, batch, stories(), record=False)
 
 
 def _cores() -> int:
@@ -375,14 +380,17 @@ def store_results(con: duckdb.DuckDBPyConnection, summary: IngestSummary,
 
 def _insert_batch(con: duckdb.DuckDBPyConnection, summary: IngestSummary,
                   results: Sequence[tuple[FetchRecord, list[FeedItem], datetime]],
-                  story_keys: dict[str, str]) -> None:
+                  story_keys: dict[str, str], *, record: bool = True) -> None:
+    """Store a batch's items; its fetch records too, unless the caller (`_Store`) records
+    the run's at its end."""
     new = sql.insert_items(con, ((item, at) for _, items, at in results for item in items),
                            story_keys=story_keys)
-    for record, _, _ in results:
-        if record.outcome == "ok":
-            record.new_items = new.get(record.source, 0)
-        summary.records.append(record)
-    sql.record_fetches(con, summary.run_id, [r for r, _, _ in results])
+    for fetched, _, _ in results:
+        if fetched.outcome == "ok":
+            fetched.new_items = new.get(fetched.source, 0)
+        summary.records.append(fetched)
+    if record:
+        sql.record_fetches(con, summary.run_id, [r for r, _, _ in results])
     summary.new_items += sum(new.values())
 
 
