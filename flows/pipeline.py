@@ -93,7 +93,7 @@ def stage(work: Callable[..., Outcome], *args: Any) -> Outcome:
     except JobFailed as exc:   # the stage raised (its task is Failed): its outcome says why
         outcome = exc.outcomes[-1]
     logger = get_run_logger()
-    logger.info("%s: %s", outcome.job, outcome.text)
+    logger.info("%s", outcome.line())
     for line in outcome.notes:
         logger.info("%s: %s", outcome.job, line)
     for line in outcome.printed:

@@ -90,7 +90,10 @@ def prefect_server(home: Path, port: int, *,
                          f"--port, or set PREFECT_API_URL={url} to use it")
     home.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env.update({"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"},
+    # The UI asks the API at PREFECT_UI_API_URL, which defaults to port 4200 whatever
+    # --port says: without it the UI of a server on another port cannot reach its API.
+    env.update({"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                "PREFECT_UI_API_URL": url, "PREFECT_SERVER_API_PORT": str(port)},
                **(extra_env or {}))
     log = (home / "server.log").open("ab")
     proc = subprocess.Popen(

@@ -212,13 +212,22 @@ def test_the_cycle_markdown_names_sources_topics_ideas_and_digests() -> None:
                       "mentions": 14}], "ideas": {"kopi": ["Harbolnas 12.12"], "tv": []}})
     digest = Outcome("digest", "digests: 0 sent, 1 printed", details={
         "digests": [{"digest": "kopi/2026-11-22", "status": "printed"}]})
-    text = markdown([ingest, score, digest], "Ingest cycle")
+    owed = Outcome("owed_digests", "digests: 0 sent, 0 printed, 0 already sent, 0 failed",
+                   details={"digests": [], "today": [
+                       {"digest": "tv/2026-11-22", "status": "not yet (due 09:00 Asia/Hong_Kong)"},
+                       {"digest": "kopi/2026-11-22", "status": "failed", "error": "invalid_auth"}]})
+    text = markdown([ingest, score, digest, owed], "Ingest cycle")
     assert text.startswith("# Ingest cycle: partial\n")
     assert "| Gone | http_404: Not Found |" in text
     assert "| A \\| B | 4 |" in text                      # feed text cannot break the table
     assert "| 1 | Harbolnas &lt;12.12&gt; | rising | 14 |" in text
     assert "- kopi: 1 (Harbolnas 12.12)" in text and "- tv: 0" in text
     assert "| kopi/2026-11-22 | printed |" in text
+    assert "## Digests of today" in text and "## Digests sent again" not in text
+    assert "| tv/2026-11-22 | not yet (due 09:00 Asia/Hong_Kong) |" in text
+    assert "| kopi/2026-11-22 | failed: invalid_auth |" in text
+    assert "- owed_digests: digests: 0 sent" in text and "- ingest: 2 sources" in text
+    assert "(as of 2026-11-22 01:00 UTC)" in text
     failed = Outcome("ingest", "x", failure="every source it tried failed (1 of 1)")
     assert markdown([failed], "Ingest").startswith("# Ingest: failed\n\n**ingest failed:**")
 

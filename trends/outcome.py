@@ -59,6 +59,14 @@ class Outcome:
         """ok | partial | failed (see the module docstring)."""
         return "failed" if self.failure else "partial" if self.warnings else "ok"
 
+    def line(self) -> str:
+        """The run's line with its job in front ("ingest: 7 sources fetched..."), unless the
+        summary names it already ("alerts: 0 sent...")."""
+        first = self.text.split(":", 1)[0]
+        if first.removesuffix("s") == self.job.removesuffix("s"):
+            return self.text
+        return f"{self.job}: {self.text}"
+
     def record(self) -> dict[str, Any]:
         """The `details` column of the run's row in `runs`."""
         return {"failure": self.failure, "warnings": self.warnings, **self.details}
@@ -130,7 +138,10 @@ def score_outcome(s: ScoreSummary, trending: list[dict[str, Any]]) -> Outcome:
     return Outcome("score", s.text(), details=details)
 
 
-def digest_outcome(s: DigestSummary, job: str = "digest") -> Outcome:
+def digest_outcome(s: DigestSummary, job: str = "digest",
+                   today: list[dict[str, str]] | None = None) -> Outcome:
+    """A digest run's outcome; `today`, each client's digest of the day as the outbox has it
+    (what an ingest cycle reports)."""
     rows = ([{"digest": n, "status": "sent"} for n in s.sent]
             + [{"digest": n, "status": "printed"} for n in s.printed]
             + [{"digest": n, "status": "already sent"} for n in s.skipped]
@@ -147,7 +158,10 @@ def digest_outcome(s: DigestSummary, job: str = "digest") -> Outcome:
     notes = [f"{r['digest']}: {r['status']}"
              + (" (no SLACK_BOT_TOKEN: shown, not sent)" if r["status"] == "printed" else "")
              for r in rows]
-    return Outcome(job, s.text(), failure, warnings, notes=notes, details={"digests": rows})
+    details: dict[str, Any] = {"digests": rows}
+    if today is not None:
+        details["today"] = today
+    return Outcome(job, s.text(), failure, warnings, notes=notes, details=details)
 
 
 def alerts_outcome(s: AlertSummary, printed: list[str]) -> Outcome:
@@ -188,9 +202,9 @@ def markdown(outcomes: Sequence[Outcome], title: str) -> str:
     failed = [o for o in outcomes if o.failure]
     state = "failed" if failed else "partial" if any(o.warnings for o in outcomes) else "ok"
     out = [f"# {_cell(title)}: {state}", ""]
-    for o in failed:
-        out.append(f"**{o.job} failed:** {_cell(o.failure)}")
-    out += [""] + [f"- **{o.job}**: {_cell(o.text)}" for o in outcomes] + [""]
+    if failed:
+        out += [f"**{o.job} failed:** {_cell(o.failure)}" for o in failed] + [""]
+    out += [f"- {_cell(o.line())}" for o in outcomes] + [""]
     for o in outcomes:
         d = o.details
         if o.job == "ingest":
@@ -208,7 +222,9 @@ def markdown(outcomes: Sequence[Outcome], title: str) -> str:
                            f"{d['retry_at']})" if d.get("backing_off") else "") + ".", ""]
         elif o.job == "score":
             if d.get("trending"):
-                out += [f"## Trending topics (as of {d.get('as_of')})", "",
+                as_of = datetime.fromisoformat(d["as_of"]) if d.get("as_of") else None
+                out += [f"## Trending topics (as of {as_of:%Y-%m-%d %H:%M} UTC)"
+                        if as_of else "## Trending topics", "",
                         "| rank | topic | state | mentions |", "|---:|---|---|---:|"]
                 out += [f"| {t['rank']} | {_cell(t['label'])} | {_cell(t['state'])} | "
                         f"{t['mentions']} |" for t in d["trending"]] + [""]
@@ -217,12 +233,14 @@ def markdown(outcomes: Sequence[Outcome], title: str) -> str:
                 out += [f"- {_cell(cid)}: {len(labels)}"
                         + (f" ({_cell(', '.join(labels))})" if labels else "")
                         for cid, labels in d["ideas"].items()] + [""]
-        elif o.job in ("digest", "owed_digests") and d.get("digests"):
-            out += ["## Digests" if o.job == "digest" else "## Digests owed", "",
-                    "| digest | sent or printed |", "|---|---|"]
-            out += [f"| {_cell(r['digest'])} | {_cell(r['status'])}"
-                    + (f": {_cell(r['error'])}" if r.get("error") else "") + " |"
-                    for r in d["digests"]] + [""]
+        elif o.job in ("digest", "owed_digests") and (d.get("digests") or d.get("today")):
+            for heading, rows in (("Digests" if o.job == "digest" else "Digests sent again",
+                                   d.get("digests")), ("Digests of today", d.get("today"))):
+                if rows:
+                    out += [f"## {heading}", "", "| digest | sent or printed |", "|---|---|"]
+                    out += [f"| {_cell(r['digest'])} | {_cell(r['status'])}"
+                            + (f": {_cell(r['error'])}" if r.get("error") else "") + " |"
+                            for r in rows] + [""]
         elif o.job == "alerts" and (d.get("sent") or d.get("printed") or d.get("failed")):
             out += ["## Alerts", ""]
             out += [f"- {_cell(n)}: {status}" for status in ("sent", "printed", "failed")

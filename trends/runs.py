@@ -133,16 +133,16 @@ def digest(config: Config, env: Env, *, client: str | None = None, day: date | N
 
 
 def owed_digests(config: Config, env: Env, *, origin: str = CLI) -> Outcome:
-    """Send the digests still owed to Slack (failed, or cut off mid-attempt)."""
-    from trends.deliver.digest_job import DigestSummary, resend_owed
+    """Send the digests still owed to Slack (failed, or cut off mid-attempt), and say where
+    each client's digest of today stands (sent, printed, failed, not yet)."""
+    from trends.deliver.digest_job import DigestSummary, resend_owed, todays_digests
     from warehouse.writer import open_writer
 
-    if not env.slack_token:
-        return digest_outcome(DigestSummary(), "owed_digests")
     run = _Run("owed_digests", origin)
     with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
-        outcome = run.judge(lambda: digest_outcome(resend_owed(con, config, env),
-                                                   "owed_digests"))
+        outcome = run.judge(lambda: digest_outcome(
+            resend_owed(con, config, env) if env.slack_token else DigestSummary(),
+            "owed_digests", today=todays_digests(con, config)))
         run.record(lambda: con, outcome)
     return run.result(outcome)
 

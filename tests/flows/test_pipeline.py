@@ -226,6 +226,7 @@ keywords = ["kopi"]
     assert artifact["data"].startswith("# Ingest cycle: partial")
     assert "| Gone | http_404: Not Found |" in artifact["data"]
     assert "| A | 1 |" in artifact["data"] and "## Ideas per client" in artifact["data"]
+    assert "| not yet (due 08:00 Asia/Jakarta) |" in artifact["data"]
 
     feed_server.add("/a.xml", b"", status=404)
     failed = ingest(str(path), force=True, return_state=True)

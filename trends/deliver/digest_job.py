@@ -38,7 +38,7 @@ from warehouse import deliver as outbox
 
 __all__ = ["CHART_DAYS", "CHART_OWED_DAYS", "CHART_TOPICS", "DELIVERY_WORKERS", "DIGEST_EVENT",
            "DigestSummary", "build_digest", "chart_series", "digest_id", "is_due", "render",
-           "resend_owed", "run_digests"]
+           "resend_owed", "run_digests", "todays_digests"]
 
 DIGEST_EVENT = "trends_digest"
 CHART_DAYS = 7
@@ -235,6 +235,24 @@ def _in_parallel(fn: Callable[..., None], jobs: list[Any], task: str | None = No
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+
+
+def todays_digests(con: duckdb.DuckDBPyConnection, config: Config,
+                   now: datetime | None = None) -> list[dict[str, str]]:
+    """Each client's digest of its local day as the outbox has it: sent, printed, pending,
+    failed (with the error), or not yet (with when it is due)."""
+    now = now or utcnow()
+    out = []
+    for client in config.clients:
+        day = client.local_day(now)
+        row = outbox.digest(con, client.id, day)
+        entry = {"digest": f"{client.id}/{day}",
+                 "status": row.status if row is not None else
+                 f"not yet (due {client.digest_time:%H:%M} {client.timezone})"}
+        if row is not None and row.status == "failed" and row.last_error:
+            entry["error"] = row.last_error
+        out.append(entry)
+    return out
 
 
 def resend_owed(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
