@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.feeds import rss
+from tests.feeds import rss, sources_toml
 from trends.cli import main
 from trends.config import Config, load_config
 from trends.demo.world import build_world, serve_world
@@ -196,21 +196,9 @@ def test_a_cycle_with_a_broken_source_warns_and_a_blind_one_fails(
     feed_server.add("/a.xml", rss("A", [{"title": "Promo kopi susu", "link": "https://a.ex/1",
                                          "date": NOW, "description": "kopi"}]))
     feed_server.add("/gone.xml", b"", status=404)
-    path = write_config(f"""
-[warehouse]
-path = "data/trends.duckdb"
-[[sources]]
-name = "A"
-kind = "rss"
-url = "{feed_server.url('/a.xml')}"
-[[sources]]
-name = "Gone"
-kind = "rss"
-url = "{feed_server.url('/gone.xml')}"
-[[clients]]
-id = "kopi"
-keywords = ["kopi"]
-""")
+    path = write_config(sources_toml(feed_server, {"A": "/a.xml", "Gone": "/gone.xml"},
+                                     warehouse="data/trends.duckdb")
+                        + '\n[[clients]]\nid = "kopi"\nkeywords = ["kopi"]\n')
     state = cycle(str(path), return_state=True)
     assert state.is_completed()                     # one source failed: a warning, not red
     run_id = str(state.state_details.flow_run_id)

@@ -22,7 +22,7 @@ import pytest
 
 from flows import prefect_api
 from tests.conftest import ROOT
-from tests.feeds import news_entries, rss
+from tests.feeds import news_entries, rss, sources_toml
 from trends.config import Config, load_config
 from trends.errors import ConfigError
 
@@ -283,18 +283,9 @@ def snapshot_items(config: Config) -> int:
 def test_serve_runs_one_ingest_cycle_at_start(write_config, feed_server,  # type: ignore[no-untyped-def]
                                               serve_env: dict[str, str]) -> None:
     feed_server.add("/a.xml", rss("A", news_entries("a.example", 3)))
-    path = write_config(f"""
-[warehouse]
-path = "data/trends.duckdb"
-[[sources]]
-name = "A"
-kind = "rss"
-url = "{feed_server.url('/a.xml')}"
-every = "1h"
-[[clients]]
-id = "kopi"
-keywords = ["kopi"]
-""")
+    path = write_config(sources_toml(feed_server, {"A": "/a.xml"}, every="1h",
+                                     warehouse="data/trends.duckdb")
+                        + '\n[[clients]]\nid = "kopi"\nkeywords = ["kopi"]\n')
     cfg = load_config(path)
     port = free_port()
     proc = subprocess.Popen(TRENDS + ["--config", str(path), "serve", "--port", str(port)],
