@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 from trends.config import Config, Env, load_config, resolve_path
 from trends.errors import ConfigError, TrendsError
+from trends.outcome import EXIT_FAILED, EXIT_OK
 
 if TYPE_CHECKING:
     from trends.outcome import Outcome
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "format_rows", "main"]
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_USAGE = 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -316,7 +317,7 @@ def _stages(stages: Sequence[Callable[[], Outcome]], *, prefix: bool = False) ->
     """Run the stages one after the other in this process, each even when one before it
     failed (a digest on a day the sources failed says so); progress bars on a terminal."""
     from trends import progress
-    from trends.outcome import JobFailed
+    from trends.outcome import JobFailed, exit_code
 
     done = []
     for work in stages:
@@ -327,12 +328,12 @@ def _stages(stages: Sequence[Callable[[], Outcome]], *, prefix: bool = False) ->
                 outcome = exc.outcomes[-1]
         _say(outcome, prefix)
         done.append(outcome)
-    return _exit(done)
+    return exit_code(done)
 
 
 def _flow(call: Callable[[], list[Outcome]], *, prefix: bool = False) -> int:
     """A flow run on the configured Prefect server: the same words and exit code."""
-    from trends.outcome import JobFailed
+    from trends.outcome import JobFailed, exit_code
 
     try:
         done = call()
@@ -340,7 +341,7 @@ def _flow(call: Callable[[], list[Outcome]], *, prefix: bool = False) -> int:
         done = exc.outcomes
     for outcome in done:
         _say(outcome, prefix)
-    return _exit(done)
+    return exit_code(done)
 
 
 def _say(outcome: Outcome, prefix: bool) -> None:
@@ -354,12 +355,6 @@ def _say(outcome: Outcome, prefix: bool) -> None:
         print(f"trends: warning: {line}", file=sys.stderr)
     if outcome.failure:
         print(f"trends: {outcome.job} failed: {outcome.failure}", file=sys.stderr)
-
-
-def _exit(outcomes: Sequence[Outcome]) -> int:
-    from trends.outcome import exit_code
-
-    return exit_code(outcomes)
 
 
 def _cmd_feedback(args: argparse.Namespace) -> int:
