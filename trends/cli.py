@@ -358,7 +358,7 @@ def _say(outcome: Outcome, prefix: bool) -> None:
 
 
 def _cmd_feedback(args: argparse.Namespace) -> int:
-    from trends.deliver.feedback_job import collect, weekly_summary
+    from trends.deliver.feedback_job import weekly_summary
 
     config = _config(args)
     if args.weekly:
@@ -371,12 +371,9 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
     if not env.slack_token:
         raise ConfigError("SLACK_BOT_TOKEN is not set", key="feedback",
                           fix="export SLACK_BOT_TOKEN=xoxb-... (reactions are read from Slack)")
-    from trends.deliver.slack import SlackSender
-    from warehouse.writer import open_writer
+    from trends import runs
 
-    with open_writer(config.warehouse, wait=120.0) as con:
-        print(collect(con, config, SlackSender(env.slack_token, env.slack_base_url)).text())
-    return EXIT_OK
+    return _stages([lambda: runs.feedback(config, env)])
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
