@@ -14,6 +14,7 @@ deployment also allows one run at a time, so a slow ingest never piles up behind
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -24,7 +25,7 @@ from prefect.types.entrypoint import EntrypointType
 
 from flows import pipeline
 from trends.config import Config, Env
-from trends.config.schedule import digest_cron, ingest_interval
+from trends.config.schedule import digest_cron, digest_words, ingest_interval, ingest_words
 
 __all__ = ["INGEST_DEPLOYMENT", "Spec", "build", "deploy_to_pool", "specs"]
 
@@ -52,14 +53,18 @@ def specs(config: Config, *, interval_seconds: float | None = None) -> list[Spec
         from flows.fanout import cycle_on_dask
 
         ingest_flow = cycle_on_dask
-    out = [Spec(INGEST_DEPLOYMENT, ingest_flow, Interval(every), {"config_path": config_path},
+    # A schedule's slug is what the deployment's page shows for it: the words, time zone and
+    # all (the UI describes a bare cron as "At 09:00 AM every day", in no zone).
+    out = [Spec(INGEST_DEPLOYMENT, ingest_flow,
+                Interval(every, slug=ingest_words(config, timedelta(seconds=every))),
+                {"config_path": config_path},
                 "Fetch the due sources, read feedback, score, alert.")]
     for client in config.clients:
         out.append(Spec(
             f"digest-{client.id}", pipeline.digest,
-            Cron(digest_cron(client), timezone=client.timezone),
+            Cron(digest_cron(client), timezone=client.timezone, slug=digest_words(client)),
             {"config_path": config_path, "client": client.id},
-            f"{client.name}'s digest at {client.digest_time:%H:%M} {client.timezone}.",
+            f"{client.name}'s digest, {digest_words(client)}.",
             ["trends", "digest"]))
     return out
 

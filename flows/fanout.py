@@ -20,11 +20,18 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NONE
 
-from flows.pipeline import collect_feedback, score_topics, send_alerts
+from flows.pipeline import collect_feedback, finish, score_topics, send_alerts, stage
 from trends.collect import http
-from trends.collect.ingest_job import IngestSummary, fetch_source, plan, store_results
+from trends.collect.ingest_job import (
+    IngestSummary,
+    fetch_source,
+    note_backing_off,
+    plan,
+    store_results,
+)
 from trends.config import Env, SourceConfig, load_config
 from trends.models import FeedItem, FetchRecord, SourceState
+from trends.outcome import Outcome, ingest_outcome
 from trends.runs import WRITER_WAIT_S
 from warehouse.writer import open_writer
 
@@ -41,19 +48,20 @@ def fetch_one(source: SourceConfig, state: SourceState | None,
 
 @flow(name="ingest-fanout")
 def ingest_fanout(config_path: str | None = None, source: str | None = None,
-                  force: bool = False) -> str:
+                  force: bool = False) -> Outcome:
     """Fetch the due sources (all with `force`, or just `source`) as parallel tasks."""
     config = load_config(config_path)
     summary = IngestSummary(run_id=uuid.uuid4().hex[:12])
     with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
         due, states, summary.skipped = plan(con, config, only=source, force=force)
+    note_backing_off(summary, config, states)
     if not due:
-        return summary.text()
+        return ingest_outcome(summary)
     futures = [fetch_one.submit(s, states.get(s.name)) for s in due]
     results = [f.result() for f in futures]
     with open_writer(config.warehouse, wait=WRITER_WAIT_S) as con:
         store_results(con, summary, results)
-    return summary.text()
+    return ingest_outcome(summary)
 
 
 def dask_runner(address: str | None = None, **cluster_kwargs: Any) -> Any:
@@ -68,19 +76,18 @@ def dask_runner(address: str | None = None, **cluster_kwargs: Any) -> Any:
 
 
 def ingest_on_dask(config_path: str | None = None, *, address: str | None = None,
-                   force: bool = False, **cluster_kwargs: Any) -> str:
+                   force: bool = False, **cluster_kwargs: Any) -> Outcome:
     """`ingest_fanout` with its fetch tasks on Dask."""
     runner = dask_runner(address, **cluster_kwargs)
-    summary: str = ingest_fanout.with_options(task_runner=runner)(config_path, force=force)
-    return summary
+    outcome: Outcome = ingest_fanout.with_options(task_runner=runner)(config_path, force=force)
+    return outcome
 
 
 @flow(name="cycle-dask")
-def cycle_on_dask(config_path: str | None = None, force: bool = False) -> dict[str, Any]:
+def cycle_on_dask(config_path: str | None = None, force: bool = False) -> list[Outcome]:
     """flows.pipeline.cycle with the fetching on the Dask cluster at $TRENDS_DASK_ADDRESS:
     ingest, read feedback, score, alert."""
-    out: dict[str, Any] = {"ingest": ingest_on_dask(config_path, force=force),
-                           "feedback": collect_feedback(config_path),
-                           "score": score_topics(config_path, None)}
-    out["alerts"] = send_alerts(config_path)
-    return out
+    return finish([stage(lambda: ingest_on_dask(config_path, force=force)),
+                   stage(collect_feedback, config_path),
+                   stage(score_topics, config_path, None),
+                   stage(send_alerts, config_path)], "ingest-cycle", "Ingest cycle (Dask)")

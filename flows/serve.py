@@ -22,15 +22,22 @@ import urllib.request
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
+from uuid import UUID
 
 from flows import prefect_api
 from trends import lifetime
 from trends.config import Config, Env
+from trends.config.schedule import ingest_words
 from trends.errors import ConfigError, TrendsError
 
+if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
+
 __all__ = ["SERVER_START_TIMEOUT_S", "ServeError", "check_sqlalchemy", "prefect_server", "serve",
-           "wait_healthy"]
+           "start_first_cycle", "wait_healthy"]
 
 SERVER_START_TIMEOUT_S = 90.0
 
@@ -83,7 +90,10 @@ def prefect_server(home: Path, port: int, *,
                          f"--port, or set PREFECT_API_URL={url} to use it")
     home.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env.update({"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"},
+    # The UI asks the API at PREFECT_UI_API_URL, which defaults to port 4200 whatever
+    # --port says: without it the UI of a server on another port cannot reach its API.
+    env.update({"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                "PREFECT_UI_API_URL": url, "PREFECT_SERVER_API_PORT": str(port)},
                **(extra_env or {}))
     log = (home / "server.log").open("ab")
     proc = subprocess.Popen(
@@ -147,6 +157,9 @@ def _serve(config: Config, url: str, home: Path, interval_seconds: float | None)
         ui = url.removesuffix("/api")
         print(f"trends serve: {len(deployments)} deployments on {url} (UI: {ui}); "
               "Ctrl-C stops serving, the schedules stay active", flush=True)
+        first = start_first_cycle(deployments)
+        print(f"trends serve: the first ingest cycle starts now (flow run {first}); then "
+              f"{ingest_words(config, _every(deployments))}", flush=True)
         try:
             prefect_serve(*deployments, pause_on_shutdown=False, print_starting_message=False)
         except SystemExit as exc:
@@ -159,6 +172,32 @@ def _serve(config: Config, url: str, home: Path, interval_seconds: float | None)
         info.unlink(missing_ok=True)
     print("trends serve: stopped", flush=True)
     return 0
+
+
+def start_first_cycle(deployments: list[RunnerDeployment]) -> str:
+    """Register the deployments and start a run of the ingest cycle now, rather than one
+    interval after start: `trends status` has a warehouse to show within a minute. Returns
+    the flow run's id. The runner that serves the deployments picks the run up."""
+    from prefect.client.schemas.objects import FlowRun
+    from prefect.deployments import run_deployment
+
+    from flows.deployments import INGEST_DEPLOYMENT
+
+    ingest = next(d for d in deployments if d.name == INGEST_DEPLOYMENT)
+    # Both are sync here (no event loop runs): Prefect types them as maybe-coroutines.
+    deployment_id = cast(UUID, ingest.apply())
+    flow_run = cast(FlowRun, run_deployment(deployment_id, timeout=0,
+                                            tags=["trends", "first-cycle"]))
+    return str(flow_run.id)
+
+
+def _every(deployments: list[RunnerDeployment]) -> timedelta | None:
+    for d in deployments:
+        for s in d.schedules or []:
+            interval = getattr(s.schedule, "interval", None)
+            if isinstance(interval, timedelta):
+                return interval
+    return None
 
 
 def _interrupt(signum: int, frame: object) -> None:

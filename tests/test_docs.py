@@ -88,7 +88,19 @@ def test_every_table_and_view_is_documented(table: str) -> None:
     assert f"`{table}`" in DOCS, table
 
 
+def extras() -> list[str]:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return sorted(project["optional-dependencies"])
+
+
+@pytest.mark.parametrize("extra", extras())
+def test_every_extra_is_documented(extra: str) -> None:
+    assert f".[{extra}]" in DOCS or f"[{extra}," in DOCS or f",{extra}]" in DOCS, extra
+
+
 def test_the_lists_are_not_empty() -> None:
     assert len(commands()) >= 14 and len(settings()) >= 30
-    assert len(environment()) >= 7 and len(tables()) >= 15
+    assert len(environment()) >= 7 and len(tables()) >= 15 and "analyst" in extras()
     assert Path(ROOT / "docs" / "layout.md").exists()

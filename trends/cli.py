@@ -13,17 +13,21 @@ import io
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trends.config import Config, Env, load_config, resolve_path
 from trends.errors import ConfigError, TrendsError
+from trends.outcome import EXIT_FAILED, EXIT_OK
+
+if TYPE_CHECKING:
+    from trends.outcome import Outcome
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "format_rows", "main"]
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_USAGE = 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -230,12 +234,10 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     if _on_prefect(config):
         from flows.pipeline import ingest
 
-        print(ingest(_config_arg(config), source=args.source, force=args.force))
-        return EXIT_OK
+        return _flow(lambda: ingest(_config_arg(config), source=args.source, force=args.force))
     from trends import runs
 
-    print(runs.ingest(config, source=args.source, force=args.force).text())
-    return EXIT_OK
+    return _stages([lambda: runs.ingest(config, source=args.source, force=args.force)])
 
 
 def _replay(config: Config, args: argparse.Namespace) -> int:
@@ -256,12 +258,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
     if _on_prefect(config):
         from flows.pipeline import score
 
-        print(score(_config_arg(config), as_of=args.as_of))
-        return EXIT_OK
+        return _flow(lambda: score(_config_arg(config), as_of=args.as_of))
     from trends import runs
 
-    print(runs.score(config, as_of=args.as_of).text())
-    return EXIT_OK
+    return _stages([lambda: runs.score(config, as_of=args.as_of)])
 
 
 def _cmd_digest(args: argparse.Namespace) -> int:
@@ -281,12 +281,11 @@ def _cmd_digest(args: argparse.Namespace) -> int:
     if _on_prefect(config):
         from flows.pipeline import digest
 
-        print(digest(_config_arg(config), client=args.client, day=args.date))
-        return EXIT_OK
+        return _flow(lambda: digest(_config_arg(config), client=args.client, day=args.date))
     from trends import runs
 
-    print(runs.digest(config, Env.from_environ(), client=args.client, day=args.date).text())
-    return EXIT_OK
+    return _stages([lambda: runs.digest(config, Env.from_environ(), client=args.client,
+                                        day=args.date)])
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -295,15 +294,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if _on_prefect(config):
         from flows.pipeline import run
 
-        for stage, summary in run(_config_arg(config), force=args.force).items():
-            print(f"{stage}: {summary}")
-        return EXIT_OK
+        return _flow(lambda: run(_config_arg(config), force=args.force), prefix=True)
     from trends import runs
 
-    print(f"ingest: {runs.ingest(config, force=args.force).text()}")
-    print(f"score: {runs.score(config).text()}")
-    print(f"digest: {runs.digest(config, Env.from_environ()).text()}")
-    return EXIT_OK
+    env = Env.from_environ()
+    return _stages([lambda: runs.ingest(config, force=args.force), lambda: runs.score(config),
+                    lambda: runs.digest(config, env)], prefix=True)
 
 
 def _cmd_alerts(args: argparse.Namespace) -> int:
@@ -312,19 +308,59 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
     if _on_prefect(config):
         from flows.pipeline import alerts
 
-        for stage, summary in alerts(_config_arg(config)).items():
-            print(summary if summary.startswith(stage) else f"{stage}: {summary}")
-        return EXIT_OK
+        return _flow(lambda: alerts(_config_arg(config)))
     from trends import runs
 
     env = Env.from_environ()
-    print(runs.feedback(config, env).text())
-    print(runs.alerts(config, env, out=print).text())
-    return EXIT_OK
+    return _stages([lambda: runs.feedback(config, env), lambda: runs.alerts(config, env)])
+
+
+def _stages(stages: Sequence[Callable[[], Outcome]], *, prefix: bool = False) -> int:
+    """Run the stages one after the other in this process, each even when one before it
+    failed (a digest on a day the sources failed says so); progress bars on a terminal."""
+    from trends import progress
+    from trends.outcome import JobFailed, exit_code
+
+    done = []
+    for work in stages:
+        with progress.on_terminal():
+            try:
+                outcome = work()
+            except JobFailed as exc:
+                outcome = exc.outcomes[-1]
+        _say(outcome, prefix)
+        done.append(outcome)
+    return exit_code(done)
+
+
+def _flow(call: Callable[[], list[Outcome]], *, prefix: bool = False) -> int:
+    """A flow run on the configured Prefect server: the same words and exit code."""
+    from trends.outcome import JobFailed, exit_code
+
+    try:
+        done = call()
+    except JobFailed as exc:
+        done = exc.outcomes
+    for outcome in done:
+        _say(outcome, prefix)
+    return exit_code(done)
+
+
+def _say(outcome: Outcome, prefix: bool) -> None:
+    """The stage's line on stdout (with what it printed instead of sending); its warnings,
+    one a line with the reason, and its failure on stderr."""
+    for text in outcome.printed:
+        print(text)
+    print(f"{outcome.job}: {outcome.text}" if prefix else outcome.text)
+    sys.stdout.flush()
+    for line in outcome.warnings:
+        print(f"trends: warning: {line}", file=sys.stderr)
+    if outcome.failure:
+        print(f"trends: {outcome.job} failed: {outcome.failure}", file=sys.stderr)
 
 
 def _cmd_feedback(args: argparse.Namespace) -> int:
-    from trends.deliver.feedback_job import collect, weekly_summary
+    from trends.deliver.feedback_job import weekly_summary
 
     config = _config(args)
     if args.weekly:
@@ -337,12 +373,9 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
     if not env.slack_token:
         raise ConfigError("SLACK_BOT_TOKEN is not set", key="feedback",
                           fix="export SLACK_BOT_TOKEN=xoxb-... (reactions are read from Slack)")
-    from trends.deliver.slack import SlackSender
-    from warehouse.writer import open_writer
+    from trends import runs
 
-    with open_writer(config.warehouse, wait=120.0) as con:
-        print(collect(con, config, SlackSender(env.slack_token, env.slack_base_url)).text())
-    return EXIT_OK
+    return _stages([lambda: runs.feedback(config, env)])
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

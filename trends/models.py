@@ -156,6 +156,11 @@ class Digest:
     failing_sources: list[str] = field(default_factory=list)
     generated_at: datetime | None = None
     moments: list[Moment] = field(default_factory=list)   # upcoming calendar moments, soonest first
+    # The sources whose latest fetch failed when the digest was built, as (source name,
+    # reason): the reason is fetch_log's reason code and detail, "connection_error: [Errno -3]
+    # Temporary failure in name resolution". Empty when every source's latest fetch
+    # succeeded. A digest with entries here was built blind to those sources, and must say so.
+    failed_today: list[tuple[str, str]] = field(default_factory=list)
 
 
 
@@ -189,6 +194,7 @@ class SourceState:
     last_attempt_at: datetime | None
     consecutive_failures: int
     body_sha1: str | None = None    # of the last body parsed: the same bytes again need no parse
+    last_error: str | None = None   # the reason of the latest failed attempt
 
 
 @dataclass(slots=True)

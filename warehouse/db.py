@@ -2,11 +2,20 @@
 
 Writing runs do not call `connect` themselves: they go through `warehouse.writer`, which takes
 turns on a lock file and publishes the read snapshot (`warehouse.snapshot`) when a run is done.
+
+Storage format: the warehouse is written in DuckDB's storage format of 1.1 (STORAGE_VERSION),
+whatever version of the DuckDB package writes it, so that the read snapshot (a copy of the
+file) opens in every DuckDB from 1.1 on: the 1.x CLI most analysts have, DBeaver's driver,
+older Python packages. DuckDB 2 would otherwise write its own format, which 1.x refuses
+("version number 999"). A warehouse written in a newer format by an earlier release is
+rewritten once, the first time a writer opens it (`rewrite_storage`).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import struct
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +27,17 @@ import duckdb
 from trends.errors import WarehouseError
 from warehouse.paths import ensure_parent, storage_error
 
-__all__ = ["connect", "connect_locked", "connect_url", "migrate", "migrations", "open_warehouse"]
+__all__ = ["OLDEST_READER", "READABLE_STORAGE", "STORAGE_VERSION", "connect", "connect_locked",
+           "connect_url", "migrate", "migrations", "open_warehouse", "rewrite_storage",
+           "storage_number"]
+
+# The storage format the warehouse is written in (DuckDB's name for it), the number its file
+# header then carries, and the oldest DuckDB that opens it. DuckDB 1.0 reads that number too,
+# but not the primary keys that 2.x writes into it; tests/warehouse/test_snapshot.py opens a
+# snapshot with OLDEST_READER itself.
+STORAGE_VERSION = "v1.1.0"
+READABLE_STORAGE = 64
+OLDEST_READER = "1.1.0"
 
 _MIGRATION = re.compile(r"^(\d{4})_[\w-]+\.sql$")
 
@@ -94,7 +113,10 @@ def connect(path: str | Path, *, read_only: bool = False, wait: float = 0.0,
         try:
             if read_only:
                 return connect_locked(path)
-            con = duckdb.connect(str(path))
+            if path.exists() and storage_number(path) not in (None, READABLE_STORAGE):
+                rewrite_storage(path)
+            con = duckdb.connect(str(path), config={
+                "storage_compatibility_version": STORAGE_VERSION})
             break
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower() and time.monotonic() < deadline:
@@ -118,6 +140,50 @@ def open_warehouse(path: str | Path, *, read_only: bool = False,
         yield con
     finally:
         con.close()
+
+
+def storage_number(path: str | Path) -> int | None:
+    """The storage version number in a DuckDB file's header (64 for every format from 0.10 to
+    1.1, which 1.x reads; 999 for DuckDB 2's own), or None when the file is not a DuckDB
+    database (or is too short to say)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(20)
+    except OSError:
+        return None
+    # The main header: an 8-byte checksum, the magic bytes, then the version number.
+    if len(head) < 20 or head[8:12] != b"DUCK":
+        return None
+    return int(struct.unpack("<Q", head[12:20])[0])
+
+
+def rewrite_storage(path: str | Path) -> None:
+    """Rewrite the DuckDB file at `path` in STORAGE_VERSION, every table, view, sequence and
+    constraint with it: once, for a warehouse an earlier release wrote in DuckDB 2's format.
+    The copy is built beside the file and renamed over it, so a crash leaves the old file."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.storage")
+    tmp.unlink(missing_ok=True)
+    quoted = ["'" + str(p).replace("'", "''") + "'" for p in (path, tmp)]
+    con = duckdb.connect()
+    try:
+        # ATTACH takes no bound parameters: the paths are quoted here.
+        con.execute(f"ATTACH {quoted[0]} AS old")
+        con.execute("CHECKPOINT old")   # the WAL into the file: the file alone is the data
+        con.execute(f"ATTACH {quoted[1]} AS new (STORAGE_VERSION '{STORAGE_VERSION}')")
+        con.execute("COPY FROM DATABASE old TO new")
+        con.execute("DETACH new")
+        con.execute("DETACH old")
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    wal = Path(str(path) + ".wal")
+    if wal.exists():   # a WAL left beside the old file would be replayed into the new one
+        tmp.unlink(missing_ok=True)
+        raise WarehouseError(f"{path}: cannot rewrite the storage format while {wal} exists")
+    os.replace(tmp, path)
 
 
 def connect_url(url: str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:

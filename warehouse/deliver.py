@@ -37,17 +37,19 @@ class DigestRow:
     attempted_at: datetime | None = None   # when the last attempt to post started
     chart_status: str | None = None        # None (no chart asked) | pending | sent
     chart_attempted_at: datetime | None = None   # when the last chart upload started
+    last_error: str | None = None          # why the last attempt failed
 
 
 def digest(con: duckdb.DuckDBPyConnection, client_id: str, day: date) -> DigestRow | None:
     row = con.execute("""SELECT client_id, digest_date, channel, status, text, messages, ts,
-                                attempts, attempted_at, chart_status, chart_attempted_at
+                                attempts, attempted_at, chart_status, chart_attempted_at,
+                                last_error
                          FROM digests WHERE client_id = ? AND digest_date = ?""",
                       [client_id, day]).fetchone()
     if row is None:
         return None
     return DigestRow(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6], row[7],
-                     row[8], row[9], row[10])
+                     row[8], row[9], row[10], row[11])
 
 
 def mark_digest_attempt(con: duckdb.DuckDBPyConnection, client_id: str, day: date,

@@ -44,8 +44,17 @@ def status(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 
 def last_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """The warehouse's own record of the latest run of each flow: the last ingest run (from
+    """The warehouse's own record of the latest run of each job: from `runs` (its outcome and
+    summary), or, in a warehouse no run has recorded itself in yet, the last ingest run (from
     fetch_log), the last scoring run, and the last digest of each client."""
+    recorded = rows_as_dicts(con.execute("""
+        SELECT job AS flow, finished_at AS "at", outcome,
+               outcome || ': ' || coalesce(details->>'$.failure', summary) AS detail
+        FROM runs
+        QUALIFY row_number() OVER (PARTITION BY job ORDER BY finished_at DESC) = 1
+        ORDER BY finished_at DESC"""))
+    if recorded:
+        return recorded
     return rows_as_dicts(con.execute("""
         (SELECT 'ingest' AS flow, max(started_at) AS "at",
                 count(*) || ' sources, ' || coalesce(sum(new_items), 0) || ' new items, '

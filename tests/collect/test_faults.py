@@ -310,7 +310,7 @@ def test_parsing_in_processes_inside_a_prefect_flow(
         text += (f'\n[[sources]]\nname = "F{i}"\nkind = "rss"\n'
                  f'url = "{feed_server.url(f"/f{i}.xml")}"\n')
     path = write_config(text)
-    summary = ingest_flow(str(path), force=True)
-    assert f"{n} ok" in summary and f"{3 * n} new items" in summary
+    [outcome] = ingest_flow(str(path), force=True)
+    assert f"{n} ok" in outcome.text and f"{3 * n} new items" in outcome.text
     with open_warehouse(load_config(path).warehouse.path) as con:
         assert con.execute("SELECT count(*) FROM items").fetchone() == (3 * n,)

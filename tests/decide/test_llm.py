@@ -316,9 +316,9 @@ def test_scoring_with_an_endpoint_rewrites_after_releasing_the_warehouse(
         with open_warehouse(config.warehouse.path) as con:
             ingest(con, config, force=True, now=now)
         fake.lock_path = config.warehouse.path
-        summary = runs.score(config, as_of=now, env=env(fake.url("ok")))
+        outcome = runs.score(config, as_of=now, env=env(fake.url("ok")))
     assert fake.requests and fake.lock_free and all(fake.lock_free)   # no HTTP under the lock
-    assert summary.rewritten > 0 and "written by the LLM" in summary.text()
+    assert "written by the LLM" in outcome.text and outcome.details["llm"] in outcome.text
     with open_warehouse(config.warehouse.path, read_only=True) as con:
         writers = con.execute("SELECT DISTINCT writer FROM ideas").fetchall()
         layar = config.client("layar-emas")

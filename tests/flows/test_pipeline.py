@@ -8,10 +8,11 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.feeds import rss
+from tests.feeds import rss, sources_toml
 from trends.cli import main
 from trends.config import Config, load_config
 from trends.demo.world import build_world, serve_world
@@ -129,9 +130,9 @@ def test_digest_is_sent_once_per_client_and_day(world_config: Config, prefect_ap
     path = str(world_config.file)
     ingest(path)
     score(path, as_of=NOW)
-    first = digest(path)
-    second = digest(path)
-    assert "3 sent" in first and "3 already sent" in second
+    [first] = digest(path)
+    [second] = digest(path)
+    assert "3 sent" in first.text and "3 already sent" in second.text
     posts = [p for m, p in slack_server.calls if m == "chat.postMessage" and not p.get("thread_ts")]
     assert sorted(p["channel"] for p in posts) == sorted(c.channel for c in world_config.clients)
     from warehouse.db import open_warehouse
@@ -159,3 +160,90 @@ def test_dry_run_previews_from_the_snapshot(demo_output: tuple[str, Path],
     assert main(["--config", config, "digest", "--dry-run", "--format", "markdown"]) == 0
     out = capsys.readouterr().out
     assert "Kopi Nusantara" in out and "BelanjaKilat" in out
+
+
+def _api(url: str, path: str, body: dict[str, object]) -> Any:
+    import urllib.request
+
+    req = urllib.request.Request(url + path, data=json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+def _flushed_logs(url: str, flow_run_id: str, wanted: str) -> list[dict[str, Any]]:
+    """The flow run's log lines once `wanted` is among them (Prefect ships logs in batches)."""
+    import time
+
+    from prefect.logging.handlers import APILogWorker
+
+    APILogWorker.drain_all(timeout=10)
+    deadline = time.monotonic() + 30
+    while True:
+        logs = _api(url, "/logs/filter", {"logs": {"flow_run_id": {"any_": [flow_run_id]}},
+                                          "limit": 200})
+        if any(wanted in line["message"] for line in logs) or time.monotonic() > deadline:
+            return list(logs)
+        time.sleep(0.5)
+
+
+@pytest.mark.slow       # a real Prefect server: the slow suite pays its start-up once
+def test_a_cycle_with_a_broken_source_warns_and_a_blind_one_fails(
+        write_config, feed_server, prefect_api: str) -> None:  # type: ignore[no-untyped-def]
+    from flows.pipeline import cycle, ingest
+    from trends.outcome import JobFailed
+
+    feed_server.add("/a.xml", rss("A", [{"title": "Promo kopi susu", "link": "https://a.ex/1",
+                                         "date": NOW, "description": "kopi"}]))
+    feed_server.add("/gone.xml", b"", status=404)
+    path = write_config(sources_toml(feed_server, {"A": "/a.xml", "Gone": "/gone.xml"},
+                                     warehouse="data/trends.duckdb")
+                        + '\n[[clients]]\nid = "kopi"\nkeywords = ["kopi"]\n')
+    state = cycle(str(path), return_state=True)
+    assert state.is_completed()                     # one source failed: a warning, not red
+    run_id = str(state.state_details.flow_run_id)
+    logs = _flushed_logs(prefect_api, run_id, "source 'Gone' failed")
+    warnings = [line["message"] for line in logs if line["level"] == 30]
+    assert warnings == ["source 'Gone' failed: http_404: Not Found"]
+    infos = " ".join(line["message"] for line in logs if line["level"] == 20)
+    assert "ingest: 2 sources fetched: 1 ok, 0 not modified, 1 failed; 1 new items" in infos
+    assert "score: scored " in infos and "alerts: 0 sent" in infos
+    [artifact] = _api(prefect_api, "/artifacts/filter",
+                      {"artifacts": {"flow_run_id": {"any_": [run_id]}}})
+    assert artifact["key"] == "ingest-cycle" and artifact["type"] == "markdown"
+    assert artifact["data"].startswith("# Ingest cycle: partial")
+    assert "| Gone | http_404: Not Found |" in artifact["data"]
+    assert "| A | 1 |" in artifact["data"] and "## Ideas per client" in artifact["data"]
+    assert "| not yet (due 08:00 Asia/Jakarta) |" in artifact["data"]
+
+    feed_server.add("/a.xml", b"", status=404)
+    failed = ingest(str(path), force=True, return_state=True)
+    assert failed.is_failed()                       # every source failed: red in the UI
+    error = failed.result(raise_on_failure=False)
+    assert isinstance(error, JobFailed)
+    assert error.outcomes[0].failure is not None
+    assert error.outcomes[0].failure.startswith("every source it tried failed (2 of 2)")
+    assert "every source it tried failed" in (failed.message or "")
+
+
+@pytest.mark.slow       # a real Prefect server: the slow suite pays its start-up once
+def test_the_cli_on_a_prefect_server_says_the_same_words(
+        world_config: Config, prefect_api: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from trends import runs
+
+    runs.ingest(world_config)
+    runs.score(world_config, as_of=NOW)
+    monkeypatch.setenv("PREFECT_API_URL", prefect_api)
+    assert main(["--config", str(world_config.file), "alerts"]) == 0
+    out = capsys.readouterr().out
+    printed = [line for line in out.splitlines() if line.startswith("[alert] #")]
+    assert printed and f"{len(printed)} printed" in out     # it prints what it counts
+    broken = world_config.file.read_text().replace("/hostile.xml", "/missing.xml")
+    gone = world_config.file.with_name("broken.toml")
+    gone.write_text(broken.replace('path = "trends.duckdb"', 'path = "other.duckdb"'))
+    code = main(["--config", str(gone), "ingest", "--source", "Hostile"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "trends: warning: source 'Hostile' failed: http_404" in err
+    assert "trends: ingest failed: every source it tried failed (1 of 1)" in err

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ import pytest
 
 from flows import prefect_api
 from tests.conftest import ROOT
-from tests.feeds import news_entries, rss
+from tests.feeds import news_entries, rss, sources_toml
 from trends.config import Config, load_config
 from trends.errors import ConfigError
 
@@ -74,6 +75,10 @@ def test_deployments_follow_the_config(config: Config) -> None:
     layar = deployments["digest-layar"]
     assert (layar.schedules[0].schedule.cron, layar.schedules[0].schedule.timezone) == \
         ("30 8 * * *", "Asia/Hong_Kong")
+    # what the deployment's page shows for its schedule: the time zone in words
+    assert layar.schedules[0].slug == "daily 08:30 Asia/Hong_Kong"
+    assert "Asia/Hong_Kong" in (layar.description or "")
+    assert deployments["ingest"].schedules[0].slug == "every 10s, then score and alerts"
     assert layar.parameters == {"config_path": str(config.file.resolve()), "client": "layar"}
     assert all(d.concurrency_limit == 1 for d in deployments.values())
     assert deployments["ingest"].entrypoint == "flows.pipeline.cycle"   # ingest, score, alerts
@@ -197,8 +202,10 @@ def test_serve_on_a_given_server_leaves_schedules_active(config: Config, tmp_pat
         found = {d["name"]: d for d in deployments(url)}
         assert set(found) == {"ingest", "digest-kopi", "digest-layar"}
         assert not any(d["paused"] for d in found.values())
-        kopi = found["digest-kopi"]["schedules"][0]["schedule"]
-        assert (kopi["cron"], kopi["timezone"]) == ("0 7 * * *", "Asia/Jakarta")
+        kopi = found["digest-kopi"]["schedules"][0]
+        assert (kopi["schedule"]["cron"], kopi["schedule"]["timezone"]) == ("0 7 * * *",
+                                                                              "Asia/Jakarta")
+        assert kopi["slug"] == "daily 07:00 Asia/Jakarta"
 
 
 @pytest.mark.slow
@@ -214,7 +221,7 @@ def test_fanout_on_a_local_dask_cluster_writes_only_from_the_flow(
     config.file.write_text(slow)
     cfg = load_config(config.file)
     assert cfg.source("Slower").url.endswith("/slow.xml")
-    result: dict[str, str] = {}
+    result: dict[str, Any] = {}
 
     def run() -> None:
         result["summary"] = ingest_on_dask(str(cfg.file), force=True, n_workers=2,
@@ -230,7 +237,7 @@ def test_fanout_on_a_local_dask_cluster_writes_only_from_the_flow(
     with open_writer(cfg.warehouse, wait=0) as con:   # not held while fetching
         con.execute("SELECT 1")
     t.join(timeout=120)
-    assert result["summary"].startswith("2 sources fetched: 2 ok"), result
+    assert result["summary"].text.startswith("2 sources fetched: 2 ok"), result
     with open_writer(cfg.warehouse) as con:
         assert con.execute("select count(*), count(distinct source) from items").fetchone() == \
             (7, 2)
@@ -270,3 +277,31 @@ def snapshot_items(config: Config) -> int:
 
     with open_reader(config.warehouse) as (con, _):
         return int(con.execute("select count(*) from items").fetchone()[0])
+
+
+@pytest.mark.slow
+def test_serve_runs_one_ingest_cycle_at_start(write_config, feed_server,  # type: ignore[no-untyped-def]
+                                              serve_env: dict[str, str]) -> None:
+    feed_server.add("/a.xml", rss("A", news_entries("a.example", 3)))
+    path = write_config(sources_toml(feed_server, {"A": "/a.xml"}, every="1h",
+                                     warehouse="data/trends.duckdb")
+                        + '\n[[clients]]\nid = "kopi"\nkeywords = ["kopi"]\n')
+    cfg = load_config(path)
+    port = free_port()
+    proc = subprocess.Popen(TRENDS + ["--config", str(path), "serve", "--port", str(port)],
+                            cwd=ROOT, env=serve_env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        # An hourly schedule: the first scheduled run is an hour away, this one is not.
+        wait_for(lambda: completed_ingest(url), 180, "the first ingest cycle")
+        runs = json.loads(urllib.request.urlopen(urllib.request.Request(
+            url + "/flow_runs/filter", data=b'{"limit": 20}', method="POST",
+            headers={"Content-Type": "application/json"}), timeout=10).read())
+        first = [r for r in runs if "first-cycle" in r["tags"]]
+        assert len(first) == 1 and first[0]["state_type"] == "COMPLETED"
+    finally:
+        code, out = stop(proc)
+    assert code == 0, out[-3000:]
+    assert "the first ingest cycle starts now" in out
+    assert snapshot_items(cfg) == 3

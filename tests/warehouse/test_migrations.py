@@ -3,14 +3,14 @@ after them, and the pipeline goes on writing it."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
 from trends.models import CandidateColumns
 from warehouse import understand as sql
-from warehouse.db import migrate, migrations, open_warehouse
+from warehouse.db import READABLE_STORAGE, migrate, migrations, open_warehouse, storage_number
 
 T0 = datetime(2026, 11, 20, 8, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -96,3 +96,51 @@ def test_topics_for_analysts_keep_every_run_and_group_its_topics(tmp_path: Path)
                               WHERE as_of = ? ORDER BY ALL""", [day1]).fetchall() == [
             ("harga emas", None), ("timnas", "timnas indonesia"),
             ("timnas indonesia", "timnas indonesia")]
+
+
+def test_a_warehouse_in_duckdb_2s_format_is_rewritten_once_keeping_everything(
+        tmp_path: Path) -> None:
+    path = tmp_path / "older.duckdb"
+    con = duckdb.connect(str(path))             # DuckDB 2's own format, as releases wrote it
+    migrate(con, before=13)
+    con.execute("INSERT INTO fetch_log (run_id, source, url, started_at, duration_ms, attempts,"
+                " outcome) VALUES ('r1', 'A', 'http://a', TIMESTAMPTZ '2026-11-20 08:00+00',"
+                " 5, 1, 'ok')")
+    con.execute("INSERT INTO digests (client_id, digest_date, channel, status, text, messages,"
+                " created_at) VALUES ('kopi', DATE '2026-11-20', '#kopi', 'sent', 'x', '[]',"
+                " TIMESTAMPTZ '2026-11-20 01:00+00')")
+    con.execute("INSERT INTO feedback VALUES ('kopi', '#kopi', '1.2', 'kopi', 'Kopi', '+1',"
+                " 'liked', 'U1', 'digest', DATE '2026-11-20', TIMESTAMPTZ '2026-11-20 02:00+00')")
+    con.close()
+    assert storage_number(path) not in (None, READABLE_STORAGE)
+    with open_warehouse(path) as con:
+        assert storage_number(path) == READABLE_STORAGE
+        assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (
+                max(v for v, _, _ in migrations()),)
+        assert con.execute("SELECT id FROM fetch_log").fetchall() == [(1,)]
+        con.execute("INSERT INTO fetch_log (run_id, source, url, started_at, duration_ms,"
+                    " attempts, outcome) VALUES ('r2', 'A', 'http://a', now(), 5, 1, 'ok')")
+        # the sequence went on where it was
+        assert con.execute("SELECT max(id) FROM fetch_log").fetchone() == (2,)
+        # one name for the local day, the old names kept
+        assert con.execute("SELECT digest_date = local_date FROM digests").fetchone() == (True,)
+        assert con.execute("SELECT day, local_date FROM feedback").fetchone() == (
+            date(2026, 11, 20), date(2026, 11, 20))
+    before = path.stat().st_mtime_ns
+    with open_warehouse(path, read_only=True):
+        pass
+    assert path.stat().st_mtime_ns == before and storage_number(path) == READABLE_STORAGE
+
+
+def test_local_date_follows_the_old_column_on_every_write(tmp_path: Path) -> None:
+    with open_warehouse(tmp_path / "w.duckdb") as con:
+        con.execute("INSERT INTO ideas (client_id, digest_date, rank, topic_key, topic_label,"
+                    " language, angle, platform, hook, caption, hashtags, urgency, why, stories,"
+                    " as_of) VALUES ('kopi', DATE '2026-11-21', 1, 'k', 'K', 'id', 'question',"
+                    " 'x', 'h', 'c', [], 'u', 'w', '[]', now())")
+        con.execute("UPDATE ideas SET digest_date = DATE '2026-11-22'")
+        assert con.execute("SELECT local_date FROM ideas").fetchone() == (date(2026, 11, 22),)
+        tables = {t for (t,) in con.execute(
+            "SELECT table_name FROM duckdb_columns() WHERE column_name = 'local_date'"
+        ).fetchall()}
+        assert tables == {"ideas", "digests", "alerts", "feedback"}

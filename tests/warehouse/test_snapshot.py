@@ -17,6 +17,7 @@ from tests.feeds import news_entries, rss, sources_toml
 from trends.cli import main
 from trends.collect.ingest_job import ingest
 from trends.config import Config, load_config
+from warehouse.db import OLDEST_READER, READABLE_STORAGE, storage_number
 from warehouse.snapshot import open_reader, publish
 from warehouse.writer import open_writer
 
@@ -198,3 +199,60 @@ def test_warehouse_url_must_be_motherduck_or_ducklake(
     assert ok.warehouse.url == "md:trends"
     with pytest.raises(ConfigError, match=r"warehouse\.url: unsupported connection string"):
         load_config(write_config('[warehouse]\nurl = "postgres://x"\n'))
+
+
+# The snapshot for every SQL tool: DuckDB 1.1's storage format, whichever DuckDB wrote it.
+
+OLDEST = ROOT / ".venv" / f"duckdb-{OLDEST_READER}"
+
+
+def test_the_snapshot_is_in_the_storage_format_duckdb_1_x_reads(config: Config) -> None:
+    assert storage_number(config.warehouse.snapshot_path) == READABLE_STORAGE
+    assert storage_number(config.warehouse.path) == READABLE_STORAGE
+
+
+@pytest.mark.skipif(not (OLDEST / "duckdb").exists(),
+                    reason=f"DuckDB {OLDEST_READER} not installed in {OLDEST} (.ci/run does: "
+                           f"pip install --target {OLDEST} duckdb=={OLDEST_READER})")
+def test_the_oldest_supported_duckdb_opens_the_snapshot(config: Config) -> None:
+    with open_writer(config.warehouse) as con:   # a row in a table with a generated column
+        con.execute("""INSERT INTO digests (client_id, digest_date, channel, status, text,
+                       messages, created_at) VALUES ('kopi', DATE '2026-11-22', '#kopi',
+                       'printed', 'x', '[]', TIMESTAMPTZ '2026-11-22 01:00+00')""")
+    probe = textwrap.dedent("""
+        import json, sys, duckdb
+        con = duckdb.connect(sys.argv[1], read_only=True)
+        print(json.dumps({
+            "version": duckdb.__version__,
+            "items": con.execute("select count(*) from items").fetchone()[0],
+            "stories": con.execute("select count(*) from stories").fetchone()[0],
+            "day": str(con.execute("select local_date from digests").fetchone()[0]),
+            "migrations": con.execute("select max(version) from schema_migrations").fetchone()[0],
+        }))""")
+    out = subprocess.run([sys.executable, "-c", probe, str(config.warehouse.snapshot_path)],
+                         env={"PYTHONPATH": str(OLDEST), "PATH": "/usr/bin:/bin"},
+                         check=False, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"version": OLDEST_READER, "items": 5, "stories": 5,
+                                      "day": "2026-11-22", "migrations": 13}
+
+
+ANALYST = ROOT / ".venv" / "analyst"
+
+
+@pytest.mark.skipif(not (ANALYST / "pandas").exists() or not (ANALYST / "polars").exists(),
+                    reason=f"the analyst extra's packages are not in {ANALYST} (.ci/run puts "
+                           "them there, beside the pipeline's environment: docs/operations.md)")
+def test_the_analyst_extra_reads_the_snapshot_as_data_frames(config: Config) -> None:
+    probe = textwrap.dedent("""
+        import json, sys, duckdb
+        con = duckdb.connect(sys.argv[1], read_only=True)
+        df = con.sql("select source, count(*) as n from items group by source").df()
+        pl = con.sql("select local_date, client_id, status from digests").pl()
+        print(json.dumps({"df": df.to_dict("records"), "pl": [pl.columns, pl.height]}))""")
+    out = subprocess.run([sys.executable, "-c", probe, str(config.warehouse.snapshot_path)],
+                         env={"PYTHONPATH": str(ANALYST), "PATH": "/usr/bin:/bin"},
+                         check=False, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"df": [{"source": "A", "n": 5}],
+                                      "pl": [["local_date", "client_id", "status"], 0]}

@@ -1,6 +1,8 @@
 """Ingest: fetch every due source, parse, normalize, group into stories, and store new items.
 
 A failing source is a row in fetch_log and a mark on its health; it never stops the others.
+It is tried again on a short back-off (`retry_interval`: a minute, then doubling, at most its
+`every`), not left for a whole interval: a network that comes back is seen within minutes.
 
 Fetching runs in a thread pool over one shared client, at most `per_host` requests in flight
 per host. Parsing is CPU work in pure Python (feedparser), so when a run has enough bodies to
@@ -19,11 +21,12 @@ import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 import httpx
 
+from trends import progress
 from trends.collect import headlines as dedup
 from trends.collect import http
 from trends.collect.normalize import repair_charset, utcnow
@@ -35,13 +38,17 @@ from trends.models import FeedItem, FetchRecord, SourceState
 from warehouse import collect as sql
 from warehouse.writer import LazyWriter
 
-__all__ = ["IngestSummary", "PROCESS_POOL_MIN", "RunStories", "STORE_BATCH", "due_sources",
-           "fetch_source", "ingest", "parse_body", "plan", "process_pool", "store_results"]
+__all__ = ["FIRST_RETRY", "IngestSummary", "PROCESS_POOL_MIN", "RunStories", "STORE_BATCH",
+           "due_sources", "fetch_source", "ingest", "next_attempt", "note_backing_off",
+           "parse_body", "plan", "process_pool", "retry_interval", "store_results"]
 
 # A run with more sources due than this parses in a process pool (see the module docstring).
 PROCESS_POOL_MIN = 8
 # A run stores its results in batches of about this many items (see `ingest`).
 STORE_BATCH = 2500
+# A failing source is tried again this long after its first failure, then after twice as
+# long each time, and never later than its `every`.
+FIRST_RETRY = timedelta(minutes=1)
 
 
 @dataclass(slots=True)
@@ -50,6 +57,10 @@ class IngestSummary:
     records: list[FetchRecord] = field(default_factory=list)
     new_items: int = 0
     skipped: list[str] = field(default_factory=list)     # not due yet
+    # Of the skipped, those failing (waiting for their retry) with their latest failure's
+    # reason, and the first retry's time.
+    backing_off: dict[str, str] = field(default_factory=dict)
+    retry_at: datetime | None = None
 
     @property
     def failed(self) -> list[FetchRecord]:
@@ -57,22 +68,55 @@ class IngestSummary:
 
     def text(self) -> str:
         by = {o: sum(r.outcome == o for r in self.records) for o in ("ok", "not_modified", "error")}
-        return (f"{len(self.records)} sources fetched: {by['ok']} ok, {by['not_modified']} not "
-                f"modified, {by['error']} failed; {self.new_items} new items"
-                + (f"; {len(self.skipped)} not due yet" if self.skipped else ""))
+        text = (f"{len(self.records)} sources fetched: {by['ok']} ok, {by['not_modified']} not "
+                f"modified, {by['error']} failed; {self.new_items} new items")
+        if self.skipped:
+            text += f"; {len(self.skipped)} not due yet"
+        if self.backing_off and self.retry_at is not None:
+            text += (f" ({len(self.backing_off)} failing, tried again from "
+                     f"{self.retry_at:%H:%M} UTC; --force tries now)")
+        return text
+
+
+def retry_interval(source: SourceConfig, failures: int) -> timedelta:
+    """How long after a failed attempt a source is tried again: FIRST_RETRY after the first
+    failure, doubling with each one after it, at most the source's `every`."""
+    if failures <= 0:
+        return source.every
+    doublings: int = min(failures - 1, 20)
+    return min(source.every, FIRST_RETRY * (1 << doublings))
+
+
+def next_attempt(source: SourceConfig, state: SourceState | None) -> datetime | None:
+    """When the source is due next (None: it never was attempted, so now)."""
+    if state is None or state.last_attempt_at is None:
+        return None
+    return state.last_attempt_at + retry_interval(source, state.consecutive_failures)
 
 
 def due_sources(sources: Sequence[SourceConfig], states: dict[str, SourceState],
                 now: datetime) -> tuple[list[SourceConfig], list[str]]:
-    """Sources whose poll interval (`every`) has passed since their last attempt."""
+    """Sources whose poll interval (`every`) has passed since their last attempt, or whose
+    retry is due (`retry_interval`) when the last attempt failed."""
     due, skipped = [], []
     for s in sources:
-        st = states.get(s.name)
-        if st and st.last_attempt_at and st.last_attempt_at + s.every > now:
+        at = next_attempt(s, states.get(s.name))
+        if at is not None and at > now:
             skipped.append(s.name)
         else:
             due.append(s)
     return due, skipped
+
+
+def note_backing_off(summary: IngestSummary, config: Config,
+                     states: dict[str, SourceState]) -> None:
+    """Name in `summary` the skipped sources that are failing, and when the first is retried."""
+    waiting = [(s.name, next_attempt(s, states.get(s.name))) for s in config.sources
+               if s.name in summary.skipped and states.get(s.name) is not None
+               and states[s.name].consecutive_failures > 0]
+    summary.backing_off = {name: states[name].last_error or "unknown error"
+                           for name, _ in waiting}
+    summary.retry_at = min((at for _, at in waiting if at is not None), default=None)
 
 
 def plan(con: duckdb.DuckDBPyConnection, config: Config, *, only: str | None = None,
@@ -178,6 +222,7 @@ def ingest(con: duckdb.DuckDBPyConnection | LazyWriter, config: Config, *,
     summary = IngestSummary(run_id=uuid.uuid4().hex[:12])
     due, states, summary.skipped = plan(writer.get(), config, only=only, force=force, now=now)
     writer.release()
+    note_backing_off(summary, config, states)
     if not due:
         return summary
     own_client = client is None
@@ -198,9 +243,11 @@ def ingest(con: duckdb.DuckDBPyConnection | LazyWriter, config: Config, *,
             with ThreadPoolExecutor(max_workers=max(1, min(workers, len(due)))) as pool:
                 batch: list[tuple[FetchRecord, list[FeedItem], datetime]] = []
                 size = 0
+                progress.start("sources fetched", len(due))
                 for result in pool.map(
                         lambda s: fetch_source(client, s, states.get(s.name), limiter=limiter,
                                                parser=parser, retries=retries), due):
+                    progress.advance("sources fetched")
                     batch.append(result)
                     size += len(result[1])
                     if size >= STORE_BATCH:
@@ -268,6 +315,9 @@ class _Store:
     def commit(self, summary: IngestSummary) -> None:
         self._write(summary, self.waiting)
         if self.con is not None:
+            # Every attempt of the run at once: the sources' health is one UPDATE per run,
+            # not one per batch (each costs tens of milliseconds whatever its size).
+            sql.record_fetches(self.con, summary.run_id, summary.records)
             self.con.execute("COMMIT")
 
     def rollback(self) -> None:
@@ -280,7 +330,7 @@ class _Store:
         if waiting is not None:
             assert self.con is not None
             batch, stories = waiting
-            _insert_batch(self.con, summary, batch, stories())
+            _insert_batch(self.con, summary, batch, stories(), record=False)
 
 
 def _cores() -> int:
@@ -330,14 +380,17 @@ def store_results(con: duckdb.DuckDBPyConnection, summary: IngestSummary,
 
 def _insert_batch(con: duckdb.DuckDBPyConnection, summary: IngestSummary,
                   results: Sequence[tuple[FetchRecord, list[FeedItem], datetime]],
-                  story_keys: dict[str, str]) -> None:
+                  story_keys: dict[str, str], *, record: bool = True) -> None:
+    """Store a batch's items; its fetch records too, unless the caller (`_Store`) records
+    the run's at its end."""
     new = sql.insert_items(con, ((item, at) for _, items, at in results for item in items),
                            story_keys=story_keys)
-    for record, _, _ in results:
-        if record.outcome == "ok":
-            record.new_items = new.get(record.source, 0)
-        summary.records.append(record)
-    sql.record_fetches(con, summary.run_id, [r for r, _, _ in results])
+    for fetched, _, _ in results:
+        if fetched.outcome == "ok":
+            fetched.new_items = new.get(fetched.source, 0)
+        summary.records.append(fetched)
+    if record:
+        sql.record_fetches(con, summary.run_id, [r for r, _, _ in results])
     summary.new_items += sum(new.values())
 
 

@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 from trends.config import DEFAULT_EVERY, ClientConfig, Config
 
-__all__ = ["digest_cron", "ingest_interval", "next_digest", "next_ingest", "next_runs"]
+__all__ = ["digest_cron", "digest_words", "ingest_interval", "ingest_words", "next_digest",
+           "next_ingest", "next_runs"]
 
 
 def ingest_interval(config: Config) -> timedelta:
@@ -51,13 +52,23 @@ def next_runs(config: Config, last_attempts: Mapping[str, datetime | None],
     """The next run of each scheduled flow, soonest first, computed from the config."""
     runs: list[dict[str, object]] = [{
         "flow": "ingest", "deployment": "ingest", "at": next_ingest(config, last_attempts, now),
-        "schedule": f"every {_human(ingest_interval(config))}, then score and alerts",
+        "schedule": ingest_words(config),
     }]
     for c in config.clients:
         runs.append({"flow": "digest", "deployment": f"digest-{c.id}",
-                     "at": next_digest(c, now),
-                     "schedule": f"daily {c.digest_time:%H:%M} {c.timezone}"})
+                     "at": next_digest(c, now), "schedule": digest_words(c)})
     return sorted(runs, key=lambda r: r["at"])  # type: ignore[arg-type, return-value]
+
+
+def ingest_words(config: Config, every: timedelta | None = None) -> str:
+    """The ingest schedule in words: "every 15m, then score and alerts"."""
+    return f"every {_human(every or ingest_interval(config))}, then score and alerts"
+
+
+def digest_words(client: ClientConfig) -> str:
+    """A client's digest schedule in words, with its time zone: "daily 09:00 Asia/Hong_Kong"
+    (the Prefect UI shows a cron schedule without its zone unless it is told in words)."""
+    return f"daily {client.digest_time:%H:%M} {client.timezone}"
 
 
 def _human(delta: timedelta) -> str:

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 
+from trends import progress
 from trends.config import ClientConfig, Config, Env, SignalSettings
 from trends.decide import preferences
 from trends.decide.calendar import upcoming_moments
@@ -92,7 +93,11 @@ def score_clients(con: duckdb.DuckDBPyConnection, config: Config,
     con.execute("BEGIN TRANSACTION")
     try:
         sql.sync_clients(con, config.clients)
-        drafts = [_score_client(con, c, topics, as_of) for c in config.clients]
+        progress.start("clients scored", len(config.clients))
+        drafts = []
+        for c in config.clients:
+            drafts.append(_score_client(con, c, topics, as_of))
+            progress.advance("clients scored")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -39,6 +39,7 @@ class AlertSummary:
     recovered: list[str] = field(default_factory=list)     # found in Slack after a lost answer
     cooling: list[str] = field(default_factory=list)       # within the topic's cooldown
     capped: list[str] = field(default_factory=list)        # over the client's daily cap
+    errors: dict[str, str] = field(default_factory=dict)   # why each failed one failed
 
     def text(self) -> str:
         text = (f"alerts: {len(self.sent)} sent, {len(self.printed)} printed, "
@@ -161,5 +162,7 @@ def _deliver(con: duckdb.DuckDBPyConnection, row: sql.AlertRow, sender: Sender,
                                           "day": row.local_date.isoformat()},
                   attempted_at=row.attempted_at)
     done = deliver(entry, sender, _AlertLedger(con, row.id))
-    getattr(summary, "sent" if done.outcome == "partial" else done.outcome).append(
-        f"{row.client_id}/{row.topic_key}")
+    name = f"{row.client_id}/{row.topic_key}"
+    getattr(summary, "sent" if done.outcome == "partial" else done.outcome).append(name)
+    if done.outcome == "failed":
+        summary.errors[name] = done.error or "unknown error"

@@ -15,7 +15,7 @@ marked sent instead of being posted again. If the lookup itself fails, nothing i
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -23,6 +23,7 @@ from typing import Any
 
 import duckdb
 
+from trends import progress
 from trends.collect.normalize import utcnow
 from trends.config import ClientConfig, Config, Env
 from trends.deliver.charts import COLOR_NAMES, sparkline_png
@@ -37,7 +38,7 @@ from warehouse import deliver as outbox
 
 __all__ = ["CHART_DAYS", "CHART_OWED_DAYS", "CHART_TOPICS", "DELIVERY_WORKERS", "DIGEST_EVENT",
            "DigestSummary", "build_digest", "chart_series", "digest_id", "is_due", "render",
-           "resend_owed", "run_digests"]
+           "resend_owed", "run_digests", "todays_digests"]
 
 DIGEST_EVENT = "trends_digest"
 CHART_DAYS = 7
@@ -59,6 +60,7 @@ class DigestSummary:
     not_due: list[str] = field(default_factory=list)       # scheduled run before digest_time
     charts: list[str] = field(default_factory=list)        # sparklines uploaded
     notes: list[str] = field(default_factory=list)         # chart failures and the like
+    errors: dict[str, str] = field(default_factory=dict)   # why each failed one failed
 
     def text(self) -> str:
         text = (f"digests: {len(self.sent)} sent, {len(self.printed)} printed, "
@@ -81,11 +83,15 @@ def digest_id(client_id: str, day: date) -> str:
 
 
 def build_digest(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date,
-                 now: datetime) -> Digest:
+                 now: datetime, sources: Sequence[str] | None = None) -> Digest:
+    """The client's digest of `day`. `failed_today` names the sources (of `sources`, the
+    configured ones; all when None) whose latest fetch failed, with its reason: a digest built
+    while they fail was built blind to them."""
     ideas = [_idea(r) for r in decide_sql.load_ideas(con, client.id, day)]
     digest = Digest(client_id=client.id, client_name=client.name, channel=client.channel,
                     local_date=day, languages=list(client.languages), ideas=ideas,
-                    failing_sources=ingest_sql.failing_sources(con, now), generated_at=now)
+                    failing_sources=ingest_sql.failing_sources(con, now), generated_at=now,
+                    failed_today=ingest_sql.failing_now(con, sources))
     _add_moments(con, client, day, digest)
     return digest
 
@@ -135,7 +141,7 @@ def run_digests(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
             if sender is not None:
                 jobs.append((client, the_day, None))       # earlier days still owed
             continue
-        digest = build_digest(con, client, the_day, now)
+        digest = build_digest(con, client, the_day, now, [s.name for s in config.sources])
         name = f"{client.id}/{the_day}"
         if dry_run:
             out(render(digest, fmt))
@@ -186,7 +192,7 @@ def _deliver_all(con: duckdb.DuckDBPyConnection,
     # Charts after every digest is out (`_upload_owed_charts`): an upload to a channel waits
     # a second after its digest (pacing), and by then that second has passed for nearly
     # every channel.
-    _in_parallel(work, jobs)
+    _in_parallel(work, jobs, "digests sent")
 
 
 def _upload_owed_charts(con: duckdb.DuckDBPyConnection, clients: list[ClientConfig],
@@ -208,21 +214,45 @@ def _upload_owed_charts(con: duckdb.DuckDBPyConnection, clients: list[ClientConf
     _in_parallel(picture, owed)
 
 
-def _in_parallel(fn: Callable[..., None], jobs: list[Any]) -> None:
+def _in_parallel(fn: Callable[..., None], jobs: list[Any], task: str | None = None) -> None:
+    if task is not None:
+        progress.start(task, len(jobs))
     if len(jobs) <= 1:
         for job in jobs:
             fn(*job)
+            if task is not None:
+                progress.advance(task)
         return
     pool = ThreadPoolExecutor(max_workers=min(DELIVERY_WORKERS, len(jobs)),
                               thread_name_prefix="digest")
     try:
         for future in [pool.submit(fn, *job) for job in jobs]:
             future.result()
+            if task is not None:
+                progress.advance(task)   # from this thread: the run's context
     except BaseException:
         # Like a dying process: what has not started does not start.
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+
+
+def todays_digests(con: duckdb.DuckDBPyConnection, config: Config,
+                   now: datetime | None = None) -> list[dict[str, str]]:
+    """Each client's digest of its local day as the outbox has it: sent, printed, pending,
+    failed (with the error), or not yet (with when it is due)."""
+    now = now or utcnow()
+    out = []
+    for client in config.clients:
+        day = client.local_day(now)
+        row = outbox.digest(con, client.id, day)
+        entry = {"digest": f"{client.id}/{day}",
+                 "status": row.status if row is not None else
+                 f"not yet (due {client.digest_time:%H:%M} {client.timezone})"}
+        if row is not None and row.status == "failed" and row.last_error:
+            entry["error"] = row.last_error
+        out.append(entry)
+    return out
 
 
 def resend_owed(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
@@ -279,8 +309,11 @@ def _send(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date, sende
     if done.outcome == "partial":
         summary.sent.append(name)
         summary.failed.append(f"{name} (thread replies: {done.error})")
+        summary.errors[summary.failed[-1]] = f"thread replies not posted: {done.error}"
     else:
         getattr(summary, done.outcome).append(name)
+        if done.outcome == "failed":
+            summary.errors[name] = done.error or "unknown error"
     return done.outcome == "sent"
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 
+from trends import progress
 from trends.lifetime import watch_parent
 from trends.models import CandidateColumns
 from trends.understand.candidates import candidates_and_roots
@@ -32,7 +33,9 @@ def extract_all(rows: Sequence[tuple[Any, ...]],
     computed for them (by this process or a worker) and are to be stored."""
     texts = [(r[1], r[2], r[3], r[6]) for r in rows]
     if workers <= 1 or len(texts) < PARALLEL_MIN_ITEMS:
-        return candidates_and_roots(texts)
+        found_here = candidates_and_roots(texts)
+        progress.advance("items extracted", len(texts))
+        return found_here
     chunks = [texts[i:i + CHUNK_ITEMS] for i in range(0, len(texts), CHUNK_ITEMS)]
     results: list[CandidateColumns | None] = [None] * len(chunks)
     # forkserver, not fork: the caller holds DuckDB's threads (and maybe Prefect's), and a
@@ -79,18 +82,22 @@ def extract_all(rows: Sequence[tuple[Any, ...]],
         starter.start()
         while front < back:
             results[front] = _here(chunks[front], learned)
+            progress.advance("items extracted", len(chunks[front]))
             front += 1
             if not starter.is_alive():
                 for future in [f for f in queued if f.done()]:
                     i = queued.pop(future)
                     results[i] = _result(future, chunks[i], learned)
+                    progress.advance("items extracted", len(chunks[i]))
                 if not broken:
                     send(for_workers())
         starter.join()
         for i in unsent:
             results[i] = _here(chunks[i], learned)
+            progress.advance("items extracted", len(chunks[i]))
         for future, i in queued.items():
             results[i] = _result(future, chunks[i], learned)
+            progress.advance("items extracted", len(chunks[i]))
     found = CandidateColumns.empty()
     for part in results:
         assert part is not None     # every chunk was done by this process or a worker
@@ -139,6 +146,7 @@ def extract_pending(con: duckdb.DuckDBPyConnection, batch: int = 20_000,
     while rows := sql.pending_items(con, batch):
         if not done:
             learn_roots(sql.word_roots(con))    # each word is stemmed once, ever
+        progress.start("items extracted", len(rows))
         found, learned = extract_all(rows, workers)
         sql.save_mentions(con, [(r[0], r[4], r[5]) for r in rows], found)
         sql.save_word_roots(con, learned)
