@@ -84,6 +84,18 @@ def test_one_story_of_several_is_a_passing_mention() -> None:
     assert t.score > 0 and t.link == "field"
 
 
+def test_a_topic_the_audience_names_is_the_field_only_in_most_of_its_stories() -> None:
+    texts = ["Nobar Timnas di kedai kopi ramai", "Suporter ngopi sebelum laga", "Timnas latihan",
+             "Jadwal Timnas", "Tiket Timnas ludes"]
+    cafe = client("kopi", audience=(Keyword("timnas"),))
+    t, _ = score_topic(cafe, ctx("Timnas Indonesia", texts))
+    assert t.link == "audience"                  # the fans, not the coffee, are in the story
+    t, _ = score_topic(cafe, ctx("Timnas Indonesia", [f"{x}, sambil ngopi" for x in texts]))
+    assert t.link == "field"
+    broadcaster = client("timnas", audience=(Keyword("timnas"),))
+    assert score_topic(broadcaster, ctx("Timnas Indonesia", texts))[0].link == "field"
+
+
 def test_label_match_counts_even_when_stories_are_few() -> None:
     t, _ = score_topic(client("harbolnas"), ctx("Harbolnas 12.12", ["Belanja akhir tahun"]))
     assert t.matched == ["harbolnas"] and t.score > 0

@@ -41,6 +41,9 @@ MOMENT_BOOST = 0.3
 MOMENT_MIN_STORIES = 2
 # A topic that fits only what the brand's audience cares about counts this much of its fit.
 AUDIENCE_WEIGHT = 0.8
+# The share of a topic's stories the brand's field must be in when its audience names the
+# topic: most of them.
+FIELD_MOST = 0.75
 
 
 def topic_sensitivity(ctx: TopicContext) -> Sensitivity | None:
@@ -157,9 +160,15 @@ def score_topic(client: ClientConfig, ctx: TopicContext, moments: Sequence[Momen
     field_fit = _fit(keyword_specs(client), s.label, ctx.texts)
     audience_fit = _fit(client.audience, s.label, ctx.texts)
     # The brand's own field first: a coffee chain's "kopi" story is its field even when its
-    # audience's "nobar" is in it too. An audience-only fit counts for a little less.
-    if field_fit.relevance >= MIN_RELEVANCE or field_fit.label_hit \
-            or field_fit.relevance >= AUDIENCE_WEIGHT * audience_fit.relevance:
+    # audience's "nobar" is in it too. But a topic the audience names ("Timnas Indonesia" for
+    # a coffee chain whose fans watch it) is the brand's field only when its field is in most
+    # of the stories, not in the nobar stories alone. An audience-only fit counts for a
+    # little less.
+    field_wins = field_fit.relevance >= MIN_RELEVANCE \
+        or field_fit.relevance >= AUDIENCE_WEIGHT * audience_fit.relevance
+    if audience_fit.label_hit and not field_fit.label_hit:
+        field_wins = field_fit.matching >= FIELD_MOST * max(1, len(ctx.texts))
+    if field_fit.label_hit or field_wins:
         fit, link = field_fit, "field"
         relevance = field_fit.relevance
     else:

@@ -21,7 +21,15 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from trends.models import Article
-from trends.understand.labels import BROAD, NAME, label_problem, label_words, word_class
+from trends.understand.labels import (
+    BROAD,
+    FUNCTION,
+    NAME,
+    VERB,
+    label_problem,
+    label_words,
+    word_class,
+)
 
 __all__ = ["Fact", "Question", "find_facts", "find_questions"]
 
@@ -73,8 +81,8 @@ _RELATIVE = re.compile(r"\b(?:malam ini|hari ini|sore ini|pagi ini|besok|tonight
 # "di GBK", "at Wembley", "dari Tambang Freeport": a capitalized place after a preposition.
 _PLACE = re.compile(r"\b(?:di|ke|dari|at|in)\s((?:[A-Z][\w'-]*|[A-Z]{2,})(?:\s(?:[A-Z][\w'-]*))"
                     r"{0,2})")
-# Two or three capitalized words in a row, not at the start of the text: a person, a product.
-_NAMES = re.compile(r"(?<=[\w,;:] )((?:[A-Z][\w'’-]+)(?:\s[A-Z][\w'’-]+){0,3})")
+# A run of capitalized words after the first word; _name_parts cuts it into names.
+_NAMES = re.compile(r"(?<=[\w,;:] )((?:[A-Z][\w'’-]+)(?:\s[A-Z][\w'’-]+){0,7})")
 
 _QUESTION_CUES = (
     ("apa itu", re.compile(r"\bapa itu\b", re.I)),
@@ -122,7 +130,8 @@ def find_facts(articles: Sequence[Article], *, language_of: dict[str, str] | Non
         hits += [(DATE, m.group(0)) for m in _DAY.finditer(text)]
         places = [_trimmed(m.group(1)) for m in _PLACE.finditer(text)]
         hits += [(PLACE, p) for p in places if p and _placeish(p)]
-        hits += [(NAME_FACT, n) for n in (_trimmed(m.group(1)) for m in _NAMES.finditer(text))
+        hits += [(NAME_FACT, n) for m in _NAMES.finditer(text)
+                 for n in (_trimmed(part) for part in _name_parts(m.group(1), label))
                  if n and n not in places and _nameish(n, label)]
         for kind, value in hits:
             value = " ".join(value.split()).strip(" ,.;:")
@@ -150,16 +159,31 @@ def find_questions(articles: Sequence[Article], queries: Sequence[str] = ()) -> 
 
 
 # Words before a number that say what it measures: "ludes dalam 7 menit", "diskon hingga 50
-# persen", "tembus Rp 31 triliun".
+# persen", "tembus Rp 31 triliun", and the qualifiers a number never loses: "harga mulai Rp 6
+# juta" is not a price of Rp 6 juta.
 _LEAD = re.compile(r"((?:\b(?:diskon|potongan|cashback|ludes|habis|terjual|naik|turun|tembus|"
-                   r"capai|mencapai|hingga|sampai|dalam|lebih dari|sebanyak|sold out|up to|"
-                   r"over|in|to)\s){1,2})$", re.I)
+                   r"capai|mencapai|hingga|sampai|dalam|lebih dari|sebanyak|mulai|mulai dari|"
+                   r"sekitar|kurang dari|minimal|maksimal|sold out|up to|over|in|to|from|"
+                   r"starting at|about|around)\s){1,2})$", re.I)
 
 
 def _with_lead(text: str, start: int, value: str) -> str:
     m = _LEAD.search(text[max(0, start - 30):start])
     return (m.group(1) + value).lower() if m and value[:1].isdigit() else (
         (m.group(1).lower() + value) if m else value)
+
+
+def _name_parts(words: str, label: set[str]) -> list[str]:
+    """A Title Case run cut where a name cannot go on: at a verb, a function word or the
+    topic's own words ("Patrick Kluivert Puji Timnas Indonesia" is "Patrick Kluivert")."""
+    parts: list[list[str]] = [[]]
+    for w in words.split():
+        low = w.lower()
+        if low in label or word_class(low) in (VERB, FUNCTION):
+            parts.append([])
+        else:
+            parts[-1].append(w)
+    return [" ".join(p) for p in parts if p]
 
 
 def _trimmed(words: str) -> str:
