@@ -101,6 +101,20 @@ def test_the_angle_follows_the_link_and_the_tone_and_never_disclaims_the_field()
         "question"}
 
 
+def test_only_a_brand_people_go_to_offers_itself_as_the_place_to_meet() -> None:
+    fans = topic(MATCH.key, MATCH.label, [a.title for a in MATCH.articles], link="audience",
+                 link_terms=["timnas"], matched=["timnas"])
+    cafe = client(keywords=("kedai kopi", "kopi"))
+    bank = client(id="bank", name="Bank Sentosa", keywords=("tabungan", "kredit"))
+    seen = {c.id: " ".join(f"{i.caption} {i.outline}" for d in range(14)
+                           for i in write_ideas(c, [fans], DAY + timedelta(days=d),
+                                                questions_per_day=0))
+            for c in (cafe, bank)}
+    assert "kedai kopi Kopi Nusantara siap jadi tempat kumpul" in seen[cafe.id]
+    assert "tempat kumpul" not in seen[bank.id] and "soal timnas" in seen[bank.id]
+    assert "tabungan" not in seen[bank.id]     # the fans' story, not the bank's field
+
+
 def test_one_idea_a_day_answers_a_question_people_ask() -> None:
     ideas = write_ideas(client(), [MATCH, SALE], DAY)
     qa = [i for i in ideas if i.angle == "educational"]
@@ -185,7 +199,7 @@ def test_same_inputs_same_text_and_days_vary() -> None:
 
 
 def test_templates_name_only_known_slots_and_ground_every_caption() -> None:
-    known = FACT_SLOTS | {"topic", "brand", "kw", "question", "moment", "when"}
+    known = FACT_SLOTS | {"topic", "brand", "kw", "question", "moment", "when", "venue"}
     for t in templates():
         names = {n for text in (t.hook, t.caption, t.tie_in)
                  for _, n, _, _ in string.Formatter().parse(text) if n}

@@ -331,6 +331,9 @@ def _ideas_for(client: ClientConfig, topic: ScoredTopic, grounds: _Grounds,
 def _values(client: ClientConfig, topic: ScoredTopic, grounds: _Grounds, lang: str,
             day: date) -> dict[str, str]:
     values = {"topic": topic.label, "brand": client.name, "kw": _keyword(client, topic, lang)}
+    venue = _venue(client)
+    if venue:
+        values["venue"] = venue
     for kind in _FACT_ORDER:
         f = grounds.fact(kind, lang)
         if f is not None:
@@ -610,6 +613,10 @@ def _keyword(client: ClientConfig, topic: ScoredTopic, lang: str = "id") -> str:
     label = topic.label.lower()
     chosen = next((kw for kw in [*topic.link_terms, *topic.matched, *client.keywords]
                    if kw.lower() not in label), None)
+    if topic.link == "audience" and topic.link_terms and chosen not in topic.link_terms:
+        # What the audience follows, even when the label says it too: "buat kamu yang
+        # ngikutin soal timnas", never the brand's own "kopi" on a football story.
+        chosen = topic.link_terms[0]
     chosen = chosen or (client.keywords[0] if client.keywords else client.name)
     if lang == "en":
         spec = next((k for k in (*client.keyword_specs, *client.audience) if k.term == chosen),
@@ -618,6 +625,14 @@ def _keyword(client: ClientConfig, topic: ScoredTopic, lang: str = "id") -> str:
         if english and not _reads_english(chosen):
             return english[0]
     return chosen
+
+
+def _venue(client: ClientConfig) -> str | None:
+    """The place the brand is, when its own field names one ("kedai kopi"): only a brand
+    people can go to offers itself as the place to watch or meet (templates.toml, [venues])."""
+    words = _library()["venues"]["words"]
+    return next((k for k in client.keywords
+                 if any(re.search(rf"\b{re.escape(w)}\b", k.lower()) for w in words)), None)
 
 
 def _reads_english(text: str) -> bool:
