@@ -1,6 +1,7 @@
 """SQL of the deliver stage: the digest outbox (one row per client and local day, with its
-chart's own state), the alert outbox, the team's reactions (`feedback`), and the daily counts
-the charts draw."""
+chart's own state, and one `digest_messages` row per Slack message: the header and each
+idea's reply), the alert outbox, the team's reactions (`feedback`), and the daily counts the
+charts draw."""
 
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ from typing import Any
 
 import duckdb
 
-__all__ = ["AlertRow", "DigestRow", "add_alert", "alert", "alerts_on", "daily_mentions",
-           "digest", "digest_topics", "feedback_summary", "mark_alert_attempt",
-           "mark_alert_failed", "mark_alert_sent", "mark_chart_attempt", "mark_chart_sent",
-           "mark_digest_attempt", "mark_digest_failed", "mark_digest_sent", "owed_charts",
+__all__ = ["AlertRow", "DigestPart", "DigestRow", "add_alert", "alert", "alerts_on",
+           "daily_mentions", "digest", "digest_parts", "digest_topics", "feedback_summary",
+           "idea_messages", "mark_alert_attempt", "mark_alert_failed", "mark_alert_sent",
+           "mark_chart_attempt", "mark_chart_sent", "mark_digest_attempt", "mark_digest_failed",
+           "mark_digest_sent", "mark_part_posted", "one_message_digests", "owed_charts",
            "put_digest", "recently_alerted", "replace_reactions", "sent_alerts_since",
-           "sent_digests", "spiking_topics", "top_topics", "unsent_alerts", "unsent_digests",
-           "verdicts"]
+           "spiking_topics", "top_topics", "unsent_alerts", "unsent_digests", "verdicts"]
 
 
 # The digest outbox
@@ -60,21 +61,73 @@ def mark_digest_attempt(con: duckdb.DuckDBPyConnection, client_id: str, day: dat
                 [now, client_id, day])
 
 
+@dataclass(slots=True)
+class DigestPart:
+    """One Slack message of a digest (`digest_messages`): the header (part 1, no topic) or
+    the reply that carries one topic's idea."""
+
+    part: int
+    topic_key: str | None
+    label: str | None
+    rank: int | None
+    languages: list[str]
+    text: str
+    ts: str | None = None
+
+
 def put_digest(con: duckdb.DuckDBPyConnection, client_id: str, day: date, channel: str, text: str,
         messages: list[list[dict[str, Any]]], status: str, now: datetime, *,
-        chart: bool = False) -> None:
-    """Write the day's digest unless it was already sent. A digest that was only printed or
-    failed is replaced by the newest rendering. `chart`: a chart is owed once it is sent."""
-    con.execute("""
-        INSERT INTO digests (client_id, digest_date, channel, status, text, messages, created_at,
-                             chart_status)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (client_id, digest_date) DO UPDATE SET
-            channel = excluded.channel, text = excluded.text, messages = excluded.messages,
-            status = excluded.status, chart_status = excluded.chart_status
-        WHERE digests.status NOT IN ('sent', 'pending')""",
-        [client_id, day, channel, status, text, json.dumps(messages, ensure_ascii=False), now,
-         "pending" if chart else None])
+        chart: bool = False, parts: Sequence[DigestPart] = ()) -> bool:
+    """Write the day's digest and its messages (`parts`, one per message) unless an attempt
+    to send it has started: what may be in Slack is what the outbox keeps. A digest only
+    printed is replaced by the newest rendering. `chart`: a chart is owed once it is sent.
+    True when written."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        row = con.execute("""SELECT status, attempted_at FROM digests
+                             WHERE client_id = ? AND digest_date = ?""",
+                          [client_id, day]).fetchone()
+        if row is not None and (row[0] in ("sent", "pending") or row[1] is not None):
+            con.execute("COMMIT")
+            return False
+        con.execute("""
+            INSERT OR REPLACE INTO digests (client_id, digest_date, channel, status, text,
+                                            messages, created_at, chart_status)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            [client_id, day, channel, status, text, json.dumps(messages, ensure_ascii=False),
+             now, "pending" if chart else None])
+        con.execute("DELETE FROM digest_messages WHERE client_id = ? AND digest_date = ?",
+                    [client_id, day])
+        for p in parts:
+            con.execute("""
+                INSERT INTO digest_messages (client_id, digest_date, part, topic_key, label,
+                                             rank, languages, text)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                [client_id, day, p.part, p.topic_key, p.label, p.rank, p.languages, p.text])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return True
+
+
+def digest_parts(con: duckdb.DuckDBPyConnection, client_id: str, day: date) -> list[DigestPart]:
+    """The messages of a digest in order (none for digests written before migration 0016)."""
+    rows = con.execute("""SELECT part, topic_key, label, rank, languages, text, ts
+                          FROM digest_messages WHERE client_id = ? AND digest_date = ?
+                          ORDER BY part""", [client_id, day]).fetchall()
+    return [DigestPart(r[0], r[1], r[2], r[3], list(r[4]), r[5], r[6]) for r in rows]
+
+
+def mark_part_posted(con: duckdb.DuckDBPyConnection, client_id: str, day: date, part: int,
+                     ts: str, posted_at: datetime) -> None:
+    """Record that Slack took message `part` of the digest (the header's ts is the digest's)."""
+    con.execute("""UPDATE digest_messages SET ts = ?, posted_at = ?
+                   WHERE client_id = ? AND digest_date = ? AND part = ?""",
+                [ts, posted_at, client_id, day, part])
+    if part == 1:
+        con.execute("UPDATE digests SET ts = ? WHERE client_id = ? AND digest_date = ?",
+                    [ts, client_id, day])
 
 
 def owed_charts(con: duckdb.DuckDBPyConnection, since: date) -> list[tuple[str, date]]:
@@ -164,7 +217,7 @@ def spiking_topics(con: duckdb.DuckDBPyConnection, client_id: str, *, velocity: 
             SELECT max(as_of) AS as_of FROM client_topic_scores WHERE client_id = $client
         )
         SELECT c.topic_key, c.label, c.score, c.velocity, c.mentions, c.breadth, c.state,
-               c.reason, c.as_of, coalesce(s.spike, false) AS spike
+               c.reason, c.matched, c.as_of, coalesce(s.spike, false) AS spike
         FROM client_topic_scores c JOIN latest USING (as_of)
         LEFT JOIN topic_signals s ON s.as_of = c.as_of AND s.topic_key = c.topic_key
         WHERE c.client_id = $client AND c.excluded_by IS NULL AND c.score > 0
@@ -237,12 +290,26 @@ def sent_alerts_since(con: duckdb.DuckDBPyConnection,
 # Reactions
 
 
-def sent_digests(con: duckdb.DuckDBPyConnection,
-                 since: date) -> list[tuple[str, str, str, date]]:
-    """(client_id, channel, ts, digest_date) of digests in Slack since `since`."""
+def idea_messages(con: duckdb.DuckDBPyConnection,
+                  since: date) -> list[tuple[str, str, str, date, str, str]]:
+    """(client_id, channel, ts, digest_date, topic_key, label) of every idea's message in
+    Slack from digests since `since`: a reaction there is about that topic alone."""
+    return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in con.execute(
+        """SELECT m.client_id, d.channel, m.ts, m.digest_date, m.topic_key, m.label
+           FROM digest_messages m JOIN digests d USING (client_id, digest_date)
+           WHERE m.topic_key IS NOT NULL AND m.ts IS NOT NULL AND m.digest_date >= ?
+           ORDER BY m.digest_date, m.client_id, m.part""", [since]).fetchall()]
+
+
+def one_message_digests(con: duckdb.DuckDBPyConnection,
+                        since: date) -> list[tuple[str, str, str, date]]:
+    """(client_id, channel, ts, digest_date) of digests in Slack since `since` that showed all
+    their topics in one message (sent before migration 0016, with no `digest_messages`)."""
     return [(r[0], r[1], r[2], r[3]) for r in con.execute(
-        """SELECT client_id, channel, ts, digest_date FROM digests
+        """SELECT client_id, channel, ts, digest_date FROM digests d
            WHERE status = 'sent' AND ts IS NOT NULL AND digest_date >= ?
+             AND NOT EXISTS (SELECT 1 FROM digest_messages m
+                             WHERE m.client_id = d.client_id AND m.digest_date = d.digest_date)
            ORDER BY digest_date, client_id""", [since]).fetchall()]
 
 

@@ -271,7 +271,7 @@ def test_failing_source_reaches_the_digest_footer_after_a_day(
         soon = build_digest(con, client, now.date(), now + timedelta(hours=2))
         later = build_digest(con, client, now.date(), now + timedelta(hours=25))
         assert soon.failing_sources == [] and later.failing_sources == ["Tempo"]
-        assert "Failing sources: Tempo" in render_text(later)
+        assert "Sumber yang gagal hari ini: Tempo (http_404" in render_text(later)   # id client
         # it heals: one success clears the failure streak and the footer
         feed_server.add("/down.xml", rss("Tempo", news_entries("tempo.example", 1)))
         ingest(con, config, force=True)

@@ -98,7 +98,7 @@ def test_spike_reaches_the_channel_and_cooldown_holds(tmp_path: Path, slack: Sla
     report = run_alerts(con, config, Env(TOKEN, slack.base_url), now=NOW, sender=sender(slack))
     assert report.sent == ["kopi/es kopi susu"]
     [msg] = alerts_in(slack, "#kopi")
-    assert msg["blocks"][0]["text"]["text"] == "Spiking now: Es Kopi Susu"
+    assert msg["blocks"][0]["text"]["text"] == "Sedang melonjak: Es Kopi Susu"   # an ID client
     assert msg["metadata"]["event_payload"]["topic"] == "es kopi susu"
     assert msg["unfurl_links"] is False
     # The next cycle, an hour later, still spiking: within the cooldown, no second alert.
@@ -173,8 +173,41 @@ def test_without_a_token_alerts_are_printed_not_sent(tmp_path: Path) -> None:
     out: list[str] = []
     report = run_alerts(con, config, Env(None, None), now=NOW, out=out.append)
     assert report.printed == ["kopi/es kopi susu"]
-    assert out == ["[alert] #kopi: Kopi Nusantara: Es Kopi Susu is spiking (6.0× its usual rate)"]
+    assert out == ["[alert] #kopi: Kopi Nusantara: Es Kopi Susu sedang melonjak "
+                   "(6.0× dari biasanya)"]
     con.close()
+
+
+@pytest.mark.parametrize(("languages", "lines"), [
+    (["id"], ["Sedang melonjak: Es Kopi Susu",
+              "*Es Kopi Susu* sedang naik: 12 sebutan dalam 24 jam dari 4 sumber, 6.0× dari "
+              "biasanya.\nKenapa Kopi Nusantara: cocok dengan kopi",
+              "Sumber: <https://news.example/a|Es kopi susu laris> (detik)",
+              "Beri reaksi :+1: berguna · :-1: bukan untuk kami · :white_check_mark: sudah "
+              "kami posting. trends belajar dari situ."]),
+    (["en"], ["Spiking now: Es Kopi Susu",
+              "*Es Kopi Susu* is rising: 12 mentions in 24 h from 4 sources, 6.0× its usual "
+              "rate.\nWhy Kopi Nusantara: matches kopi in 4 headlines",
+              "Sources: <https://news.example/a|Es kopi susu laris> (detik)",
+              "React :+1: useful · :-1: not for us · :white_check_mark: we posted about it. "
+              "trends learns from it."]),
+])
+def test_an_alert_speaks_the_clients_languages(languages: list[str], lines: list[str]) -> None:
+    from trends.config import ClientConfig
+    from trends.deliver.alert_job import alert_text, render_alert
+    from trends.models import Article
+
+    client = ClientConfig(id="kopi", name="Kopi Nusantara", languages=tuple(languages),
+                          keywords=("kopi",))
+    t = topic("es kopi susu")
+    blocks = render_alert(client, t, [Article("Es kopi susu laris", "https://news.example/a",
+                                              "detik")])
+    assert [b["text"]["text"] if "text" in b else b["elements"][0]["text"]
+            for b in blocks] == lines
+    both = ClientConfig(id="kopi", name="Kopi Nusantara", languages=("id", "en"),
+                        keywords=("kopi",))
+    assert alert_text(both, t) == ("Kopi Nusantara: Es Kopi Susu sedang melonjak (6.0× dari "
+                                   "biasanya) / is spiking (6.0× its usual rate)")
 
 
 @pytest.mark.parametrize("seed", [7] + [pytest.param(s, marks=pytest.mark.slow)

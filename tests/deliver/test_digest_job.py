@@ -17,6 +17,7 @@ from trends.deliver.charts import png_size
 from trends.deliver.digest_job import DIGEST_EVENT, is_due, resend_owed, run_digests
 from trends.deliver.slack import SlackSender
 from warehouse import decide as decide_sql
+from warehouse import deliver as outbox_sql
 from warehouse.db import connect
 
 TOKEN = "xoxb-test"
@@ -72,6 +73,18 @@ def parents(slack: SlackServer) -> list[dict[str, Any]]:
             and (m.get("metadata") or {}).get("event_type") == DIGEST_EVENT]
 
 
+def thread(slack: SlackServer, ts: str) -> list[dict[str, Any]]:
+    """Our replies in the thread of `ts`, oldest first (file shares and people's left out)."""
+    return [m for m in slack.messages if m["thread_ts"] == ts and m.get("metadata")]
+
+
+def stored_messages(con: duckdb.DuckDBPyConnection,
+                    client: str = "client-0") -> list[tuple[int, str | None, str | None]]:
+    return [tuple(r) for r in con.execute(
+        "SELECT part, topic_key, ts FROM digest_messages WHERE client_id = ? ORDER BY part",
+        [client]).fetchall()]
+
+
 def statuses(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("SELECT client_id, status FROM digests").fetchall())
 
@@ -87,11 +100,21 @@ def test_digest_is_posted_with_metadata_and_a_chart(tmp_path: Path, slack: Slack
     assert msg["metadata"]["event_payload"] == {
         "id": "client-0/2026-11-22", "client": "client-0", "day": "2026-11-22",
         "topics": ["topik 0", "topik 1"]}
-    assert msg["unfurl_links"] is False and msg["text"].startswith("Client 0 · Sunday")
+    assert msg["unfurl_links"] is False and msg["text"].startswith("Client 0 · Minggu")
+    # Each idea is its own reply in the header's thread, and the outbox knows which is which.
+    replies = thread(slack, msg["ts"])
+    assert [m["metadata"]["event_payload"] for m in replies] == [
+        {"id": f"client-0/2026-11-22#{n + 2}", "part": n + 2, "client": "client-0",
+         "day": "2026-11-22", "topic": f"topik {n}", "rank": n + 1} for n in range(2)]
+    assert [m["text"] for m in replies] == [
+        "1. Topik 0 · rising: post today", "2. Topik 1 · rising: post today"]
+    assert stored_messages(con) == [(1, None, msg["ts"])] + [
+        (n + 2, f"topik {n}", replies[n]["ts"]) for n in range(2)]
     [upload] = slack.files.values()
     assert upload["thread_ts"] == msg["ts"] and upload["channel"] == msg["channel_id"]
     assert png_size(upload["data"]) == (480, 112)             # two topics, one row each
-    assert "Topik 0 (blue), Topik 1 (orange)" in upload["title"]
+    assert upload["title"] == ("Sebutan per hari, 7 hari terakhir / Mentions per day, last "
+                               "7 days: Topik 0 (biru/blue), Topik 1 (oranye/orange)")
     methods = [m for m, _ in slack.calls]
     assert methods[-3:] == ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
     again = run_digests(con, config, Env(TOKEN, slack.base_url), now=NOW, sender=sender(slack))
@@ -104,21 +127,26 @@ def test_crash_after_slack_accepted_is_not_resent(tmp_path: Path, slack: SlackSe
     con = connect(config.warehouse.path)
     add_ideas(con, config)
 
-    class CrashAfterPost(SlackSender):
-        def post_thread(self, *args: Any, **kw: Any) -> str:
-            super().post_thread(*args, **kw)
+    class CrashAfterHeader(SlackSender):
+        def post(self, *args: Any, **kw: Any) -> str:
+            super().post(*args, **kw)
             raise Crash()                       # Slack has it; the outbox never hears back
 
     with pytest.raises(Crash):
         run_digests(con, config, Env(TOKEN, slack.base_url), now=NOW,
-                    sender=CrashAfterPost(TOKEN, base_url=slack.base_url, min_interval=0))
+                    sender=CrashAfterHeader(TOKEN, base_url=slack.base_url, min_interval=0))
     con.close()
     assert statuses(con := connect(config.warehouse.path)) == {"client-0": "pending"}
+    assert stored_messages(con) == [(1, None, None), (2, "topik 0", None), (3, "topik 1", None)]
     report = run_digests(con, config, Env(TOKEN, slack.base_url), now=NOW, sender=sender(slack))
     assert report.recovered == ["client-0/2026-11-22"] and report.sent == []
-    assert len(parents(slack)) == 1
+    [header] = parents(slack)                     # found in the history, not posted again
+    assert [m["metadata"]["event_payload"]["topic"] for m in thread(slack, header["ts"])] == [
+        "topik 0", "topik 1"]                     # and its ideas added to its thread
     assert statuses(con) == {"client-0": "sent"}
-    assert con.execute("SELECT ts FROM digests").fetchone()[0] == parents(slack)[0]["ts"]
+    assert con.execute("SELECT ts FROM digests").fetchone()[0] == header["ts"]
+    assert [ts for _, _, ts in stored_messages(con)] == [
+        header["ts"], *(m["ts"] for m in thread(slack, header["ts"]))]
     con.close()
 
 
@@ -164,9 +192,10 @@ def test_exactly_once_under_random_failures_and_crashes(tmp_path: Path, slack: S
     con = connect(config.warehouse.path)
     days = [date(2026, 11, d) for d in range(14, 22)]
     for d in days:
-        add_ideas(con, config, day=d, topics=1)
+        add_ideas(con, config, day=d, topics=2)
     con.close()
-    # before_post: the attempt is recorded, the process dies before Slack is called.
+    # before_post: the attempt is recorded, the process dies before Slack is called;
+    # after_post: Slack took a message (the header or a reply), the outbox never heard.
     crash_points = ("before_post", "after_post", None, None)
     recovered = crashes = 0
     for run, d in enumerate(days * 3):
@@ -178,11 +207,11 @@ def test_exactly_once_under_random_failures_and_crashes(tmp_path: Path, slack: S
         class Flaky(SlackSender):
             crash_point = point   # this run's draw, bound when the class is built
 
-            def post_thread(self, *args: Any, **kw: Any) -> str:
-                if self.crash_point == "before_post" and rng.random() < 0.5:
+            def post(self, *args: Any, **kw: Any) -> str:
+                if self.crash_point == "before_post" and rng.random() < 0.2:
                     raise Crash()
-                ts = super().post_thread(*args, **kw)
-                if self.crash_point == "after_post" and rng.random() < 0.5:
+                ts = super().post(*args, **kw)
+                if self.crash_point == "after_post" and rng.random() < 0.2:
                     raise Crash()
                 return ts
 
@@ -209,7 +238,12 @@ def test_exactly_once_under_random_failures_and_crashes(tmp_path: Path, slack: S
     ids = [m["metadata"]["event_payload"]["id"] for m in parents(slack)]
     assert sorted(ids) == sorted(f"{c.id}/{d}" for c in config.clients for d in days)
     assert len(ids) == len(set(ids))
+    for header in parents(slack):             # each idea once, in its own digest's thread
+        parts = [m["metadata"]["event_payload"]["id"] for m in thread(slack, header["ts"])]
+        name = header["metadata"]["event_payload"]["id"]
+        assert sorted(parts) == [f"{name}#2", f"{name}#3"], parts
     assert set(con.execute("SELECT status FROM digests").fetchall()) == {("sent",)}
+    assert con.execute("SELECT count(*) FROM digest_messages WHERE ts IS NULL").fetchone() == (0,)
     con.close()
 
 
@@ -242,8 +276,8 @@ def test_dry_run_formats_show_what_would_be_sent(tmp_path: Path) -> None:
         run_digests(con, config, Env(TOKEN, "http://unused/"), dry_run=True, fmt=fmt, now=NOW,
                     out=out.append)
     text, md, blocks = out
-    assert text.startswith("Client 0 — Sunday 22 November 2026")
-    assert md.startswith("# Client 0 — Sunday 22 November 2026")
+    assert text.startswith("Client 0 — Minggu, 22 November 2026")
+    assert md.startswith("# Client 0 — Minggu, 22 November 2026")
     assert json.loads(blocks)[0][0]["type"] == "header"
     assert con.execute("SELECT count(*) FROM digests").fetchone()[0] == 0   # nothing recorded
     con.close()
@@ -269,12 +303,12 @@ def test_owed_digest_goes_out_with_the_next_cycle(tmp_path: Path, slack: SlackSe
 
 
 def test_crash_mid_thread_completes_the_thread_once(tmp_path: Path, slack: SlackServer) -> None:
-    """A long digest (parent + replies) interrupted after its second message: the next run
-    finds the parent and its own replies by metadata and posts only the missing ones, even
-    when people have replied in the thread meanwhile."""
+    """A digest (header + one reply per idea) interrupted after its second message: the next
+    run finds the header and its own replies by metadata and posts only the missing ones,
+    even when people have replied in the thread meanwhile."""
     config = make_config(tmp_path, clients=1)
     con = connect(config.warehouse.path)
-    add_ideas(con, config, topics=40)
+    add_ideas(con, config, topics=6)
 
     class CrashAfterTwo(SlackSender):
         posted = 0
@@ -354,3 +388,112 @@ def test_sent_at_is_when_slack_took_it(tmp_path: Path, slack: SlackServer) -> No
     run_digests(con, config, Env(TOKEN, slack.base_url), now=NOW, sender=sender(slack))
     attempted, sent = con.execute("SELECT attempted_at, sent_at FROM digests").fetchone()
     assert sent >= attempted > NOW        # the run's `now` is a fixed past time here
+
+
+@pytest.mark.parametrize("recorded", [True, False], ids=["reply-recorded",
+                                                         "reply-taken-not-recorded"])
+def test_crash_between_replies_resumes_in_the_same_thread(
+        tmp_path: Path, slack: SlackServer, recorded: bool) -> None:
+    """The process dies after the header and two replies: either just after the outbox
+    recorded the second reply, or after Slack took it and before the outbox heard. The next
+    run posts the missing replies, once each, into the same thread; never a second header."""
+    config = make_config(tmp_path, clients=1)
+    con = connect(config.warehouse.path)
+    add_ideas(con, config, topics=5)
+
+    class DiesAfterSecondReply(SlackSender):
+        def post(self, *args: Any, **kw: Any) -> str:
+            ts = super().post(*args, **kw)
+            if len(thread(slack, parents(slack)[0]["ts"])) == 2 and not recorded:
+                raise Crash()              # Slack has reply 2; the outbox does not
+            return ts
+
+    if recorded:
+        real = outbox_sql.mark_part_posted
+
+        def dies_after_recording(con: Any, client: str, day: Any, part: int, *a: Any) -> None:
+            real(con, client, day, part, *a)
+            if part == 3:
+                raise Crash()
+
+        mp = pytest.MonkeyPatch()
+        mp.setattr(outbox_sql, "mark_part_posted", dies_after_recording)
+    try:
+        with pytest.raises(Crash):
+            run_digests(con, config, Env(TOKEN, slack.base_url), now=NOW, charts=False,
+                        sender=DiesAfterSecondReply(TOKEN, base_url=slack.base_url,
+                                                    min_interval=0))
+    finally:
+        if recorded:
+            mp.undo()
+    con.close()
+    con = connect(config.warehouse.path)
+    [header] = parents(slack)
+    known = [ts for _, _, ts in stored_messages(con)]
+    assert known[0] == header["ts"] and known[3:] == [None, None, None]
+    assert (known[2] is not None) is recorded
+    before = len(slack.calls)
+    report = run_digests(con, config, Env(TOKEN, slack.base_url), now=NOW, charts=False,
+                         sender=sender(slack))
+    assert report.recovered == ["client-0/2026-11-22"] and not report.failed
+    assert parents(slack) == [header]                        # the header, once
+    replies = thread(slack, header["ts"])
+    assert [m["metadata"]["event_payload"]["topic"] for m in replies] == [
+        f"topik {n}" for n in range(5)]                      # each idea once, in order
+    assert [ts for _, _, ts in stored_messages(con)] == [header["ts"], *(m["ts"] for m in replies)]
+    # The header's ts was known to the outbox: no history search, only the thread's.
+    methods = [m for m, _ in slack.calls[before:]]
+    assert "conversations.history" not in methods and "conversations.replies" in methods
+    assert methods.count("chat.postMessage") == 3
+    con.close()
+
+
+def test_a_refused_reply_leaves_the_rest_owed_not_a_second_header(
+        tmp_path: Path, slack: SlackServer) -> None:
+    """Slack refuses a reply: the header is out, so the digest is not posted again; it stays
+    owed, says why, and the next cycle adds the missing ideas to the same thread."""
+    config = make_config(tmp_path, clients=1)
+    con = connect(config.warehouse.path)
+    add_ideas(con, config, topics=3)
+
+    class RefusesSecondReply(SlackSender):
+        def post(self, channel: str, blocks: Any, text: str, thread_ts: str | None = None,
+                 metadata: Any = None) -> str:
+            if thread_ts and text.startswith("2. "):
+                slack.fail_next(1, status=503)
+            return super().post(channel, blocks, text, thread_ts=thread_ts, metadata=metadata)
+
+    first = run_digests(con, config, Env(TOKEN, slack.base_url), now=NOW, charts=False,
+                        sender=RefusesSecondReply(TOKEN, base_url=slack.base_url,
+                                                  min_interval=0, backoff=0, max_retries=0))
+    assert first.failed == ["client-0/2026-11-22"] and first.sent == []
+    assert "thread reply 3/4" in first.errors["client-0/2026-11-22"]
+    [header] = parents(slack)
+    assert len(thread(slack, header["ts"])) == 1
+    row = con.execute("SELECT status, ts, last_error FROM digests").fetchone()
+    assert row[:2] == ("failed", header["ts"]) and "2 of 3 replies not yet" in row[2]
+    again = resend_owed(con, config, Env(TOKEN, slack.base_url), now=NOW, sender=sender(slack))
+    assert again.recovered == ["client-0/2026-11-22"] and not again.failed
+    assert parents(slack) == [header]
+    assert [m["text"][:2] for m in thread(slack, header["ts"])] == ["1.", "2.", "3."]
+    assert statuses(con) == {"client-0": "sent"}
+    con.close()
+
+
+def test_an_attempted_digest_keeps_what_it_attempted(tmp_path: Path, slack: SlackServer) -> None:
+    """Once an attempt started, the outbox row is what may be in Slack: a later rendering
+    (the ideas scored again) never replaces it, so a resumed thread matches its header."""
+    config = make_config(tmp_path, clients=1)
+    con = connect(config.warehouse.path)
+    add_ideas(con, config, topics=2)
+    slack.fail_next(10, status=503)
+    run_digests(con, config, Env(TOKEN, slack.base_url), now=NOW, charts=False,
+                sender=sender(slack, max_retries=0))
+    slack.clear_faults()
+    add_ideas(con, config, topics=4)                 # a later scoring run of the same day
+    run_digests(con, config, Env(TOKEN, slack.base_url), now=NOW, charts=False,
+                sender=sender(slack))
+    [header] = parents(slack)
+    assert len(thread(slack, header["ts"])) == 2
+    assert header["metadata"]["event_payload"]["topics"] == ["topik 0", "topik 1"]
+    con.close()

@@ -12,7 +12,7 @@ import pytest
 from tests.slack_server import SlackServer
 from trends.deliver.render import fallback_text, render_blocks
 from trends.deliver.slack import SlackSender
-from trends.errors import DeliveryError, PartialDeliveryError
+from trends.errors import DeliveryError
 from trends.models import Digest, Idea
 
 TOKEN = "xoxb-test-token"
@@ -52,13 +52,15 @@ def test_post_returns_ts_and_turns_unfurls_off(slack: SlackServer) -> None:
     assert float(s.post(CHANNEL, BLOCKS, "lagi")) > float(ts)
 
 
-def test_post_thread_threads_the_rest(slack: SlackServer) -> None:
-    d = big_digest(40)
+def test_replies_stay_in_the_thread(slack: SlackServer) -> None:
+    d = big_digest(3)
     messages = render_blocks(d)
-    assert len(messages) >= 3
-    parent = sender(slack).post_thread(CHANNEL, messages, fallback_text(d))
+    assert len(messages) == 4                        # the header and one reply per topic
+    s = sender(slack)
+    parent = s.post(CHANNEL, messages[0], fallback_text(d))
+    for blocks in messages[1:]:
+        s.post(CHANNEL, blocks, "reply", thread_ts=parent)
     posted = slack.messages
-    assert len(posted) == len(messages)
     assert posted[0]["ts"] == parent and posted[0]["thread_ts"] is None
     assert all(m["thread_ts"] == parent for m in posted[1:])
     assert [m["blocks"] for m in posted] == messages
@@ -66,6 +68,7 @@ def test_post_thread_threads_the_rest(slack: SlackServer) -> None:
     assert history == [parent]                      # replies stay in the thread
     replies = _api(slack, "conversations.replies", channel=CHANNEL, ts=parent)["messages"]
     assert len(replies) == len(messages)
+    assert [m["ts"] for m in s.replies(CHANNEL, parent)] == [m["ts"] for m in posted[1:]]
 
 
 def test_rate_limit_honours_retry_after(slack: SlackServer) -> None:
@@ -106,13 +109,6 @@ def test_unreachable_slack_is_a_delivery_error() -> None:
     s = SlackSender(TOKEN, base_url=url, min_interval=0, backoff=0, max_retries=1, timeout=2)
     with pytest.raises(DeliveryError, match="cannot reach"):
         s.post(CHANNEL, BLOCKS, "halo")
-
-
-def test_failed_reply_reports_the_posted_parent(slack: SlackServer) -> None:
-    too_big = [{"type": "divider"}] * 51
-    with pytest.raises(PartialDeliveryError, match="invalid_blocks") as info:
-        sender(slack).post_thread(CHANNEL, [BLOCKS, too_big], "halo")
-    assert info.value.ts == slack.messages[0]["ts"] and info.value.posted == 1
 
 
 def test_pacing_between_messages_to_one_channel(slack: SlackServer,
@@ -253,7 +249,9 @@ def test_lost_answer_on_a_thread_reply_is_not_posted_twice(slack: SlackServer) -
     s = sender(slack)
     parent = s.post(CHANNEL, BLOCKS, "halo", metadata=META)
     slack.lose_answer_next("chat.postMessage")
-    s.post_thread(CHANNEL, [BLOCKS, BLOCKS, BLOCKS], "halo", META, parent_ts=parent)
-    replies = [m for m in slack.messages if m["thread_ts"] == parent]
-    assert [m["metadata"]["event_payload"]["part"] for m in replies] == [2, 3]
+    reply = {"event_type": "trends_digest",
+             "event_payload": {"id": "kopi/2026-11-22#2", "part": 2, "topic": "timnas"}}
+    ts = s.post(CHANNEL, BLOCKS, "1. Timnas", thread_ts=parent, metadata=reply)
+    [posted] = [m for m in slack.messages if m["thread_ts"] == parent]
+    assert posted["ts"] == ts and posted["metadata"] == reply
     assert "conversations.replies" in [m for m, _ in slack.calls]

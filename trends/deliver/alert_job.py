@@ -22,6 +22,7 @@ from trends.config import ClientConfig, Config, Env
 from trends.deliver.blocks import article_link, clean, clip, context, escape, header, section
 from trends.deliver.outbox import Entry, deliver
 from trends.deliver.slack import Sender
+from trends.deliver.words import phrase, say, state_word
 from trends.models import Article
 from warehouse import deliver as sql
 from warehouse import understand as topics_sql
@@ -52,26 +53,43 @@ class AlertSummary:
 
 def render_alert(client: ClientConfig, topic: dict[str, Any],
                  articles: list[Article]) -> list[dict[str, Any]]:
-    """Block Kit for one alert; every piece of feed text escaped, within Slack's limits."""
+    """Block Kit for one alert in the client's languages; every piece of feed text escaped,
+    within Slack's limits."""
+    langs = list(client.languages) or ["id"]
     label = escape(clean(str(topic["label"])))
-    velocity = float(topic["velocity"])
-    lines = [f"*{label}* is {escape(clean(str(topic['state'])))}: "
-             f"{int(topic['mentions'])} mentions in 24 h from {int(topic['breadth'])} sources, "
-             f"{velocity:.1f}× its usual rate.",
-             f"Why {escape(clean(client.name))}: {escape(clean(str(topic['reason'])))}"]
+    name = escape(clean(client.name))
+    lines = []
+    for lang in dict.fromkeys(langs):
+        lines.append(phrase("spike_line", lang, label=label,
+                            state=escape(clean(state_word(str(topic["state"]), lang))),
+                            mentions=int(topic["mentions"]), breadth=int(topic["breadth"]),
+                            velocity=f"{float(topic['velocity']):.1f}"))
+        reason = clean(_reason(topic, lang))
+        if reason:
+            lines.append(phrase("spike_why", lang, client=name, reason=escape(reason)))
     blocks: list[dict[str, Any]] = [
-        header(f"Spiking now: {topic['label']}"), section("\n".join(lines))]
+        header(say("spiking", langs, label=str(topic["label"]))), section("\n".join(lines))]
     if articles:
-        blocks.append(context("Sources: " + " · ".join(article_link(s) for s in articles[:3])))
-    blocks.append(context("React :+1: useful · :-1: not for us · :white_check_mark: we posted "
-                           "about it. trends learns from it."))
+        blocks.append(context(f"{say('sources', langs)}: "
+                              + " · ".join(article_link(s) for s in articles[:3])))
+    blocks.append(context(say("spike_react", langs, sep="\n")))
     return blocks
 
 
+def _reason(topic: dict[str, Any], lang: str) -> str:
+    """Why the topic fits the client. Scoring writes its reason in English; in Indonesian it
+    is the client's keywords the topic's stories matched (line one has the numbers)."""
+    if lang == "en":
+        return str(topic["reason"])
+    matched = [str(m) for m in topic.get("matched") or []]
+    return phrase("spike_matches", lang, terms=", ".join(matched[:3])) if matched else ""
+
+
 def alert_text(client: ClientConfig, topic: dict[str, Any]) -> str:
-    """The plain fallback text (notifications), escaped."""
-    return clip(escape(clean(f"{client.name}: {topic['label']} is spiking "
-                               f"({float(topic['velocity']):.1f}× its usual rate)")), 300)
+    """The plain fallback text (notifications) in the client's languages, escaped."""
+    spiking = say("spike_text", list(client.languages) or ["id"],
+                  velocity=f"{float(topic['velocity']):.1f}")
+    return clip(escape(clean(f"{client.name}: {topic['label']} {spiking}")), 300)
 
 
 def run_alerts(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
@@ -146,6 +164,9 @@ class _AlertLedger:
 
     def attempt(self, at: datetime) -> None:
         sql.mark_alert_attempt(self.con, self.alert_id, at)
+
+    def posted(self, part: int, ts: str, at: datetime) -> None:
+        pass     # one message: its ts is recorded when it is sent
 
     def sent(self, ts: str, at: datetime) -> None:
         sql.mark_alert_sent(self.con, self.alert_id, ts, at)

@@ -12,11 +12,12 @@ from typing import Any
 from urllib.parse import quote
 
 from trends.collect.normalize import safe_link
+from trends.deliver.words import long_date
 from trends.models import Article
 
 __all__ = ["MAX_BLOCKS", "MAX_FALLBACK_TEXT", "MAX_HEADER_TEXT", "MAX_MESSAGE_TEXT",
-           "MAX_SECTION_TEXT", "MONTHS", "WEEKDAYS", "article_link", "clean", "clip", "context",
-           "encode_url", "escape", "fits", "format_date", "header", "safe_url", "section"]
+           "MAX_SECTION_TEXT", "article_link", "clean", "clip", "context", "encode_url", "escape",
+           "fits", "format_date", "header", "safe_url", "section"]
 
 # Slack's documented limits.
 MAX_BLOCKS = 50
@@ -27,9 +28,6 @@ MAX_HEADER_TEXT = 150
 MAX_MESSAGE_TEXT = 11_000
 MAX_FALLBACK_TEXT = 300
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"\s+")
 # Characters that would end a Slack link early or split its label off: percent-encode them.
@@ -41,9 +39,10 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def format_date(d: date) -> str:
-    """'Saturday 22 November 2026', independent of the process locale."""
-    return f"{WEEKDAYS[d.weekday()]} {d.day} {MONTHS[d.month - 1]} {d.year}"
+def format_date(d: date, language: str = "en") -> str:
+    """'Sunday 22 November 2026' ('Minggu, 22 November 2026' in Indonesian), independent of
+    the process locale."""
+    return long_date(d, language)
 
 
 def clean(text: str) -> str:

@@ -1,15 +1,19 @@
 """Digest delivery: build each client's digest from its ideas and send it through the outbox.
 
 With a Slack token the digest goes to the client's channel, at most once per client and
-local day; without one it is printed. A digest that failed stays in the outbox and is sent
-on the next run.
+local day: a header message (client, date, how many ideas, the calendar, the footer) and each
+topic's idea as its own reply in the header's thread, so that a reaction belongs to one idea;
+without a token it is printed. A digest that failed, or whose thread is incomplete, stays in
+the outbox and is completed on the next run.
 
-Exactly once across crashes: Slack has no idempotency key, so every digest is posted with
-message metadata (event_type "trends_digest", payload {id, client, day, topics}) and the
-outbox records when an attempt starts. A row found still pending (or failed) after an attempt
-started may be in the channel already (the process died, or the answer was lost, between
-Slack accepting it and the outbox update): it is looked up in the channel's history and
-marked sent instead of being posted again. If the lookup itself fails, nothing is posted.
+Exactly once across crashes: Slack has no idempotency key, so every message is posted with
+message metadata (event_type "trends_digest", payload {id, client, day, topics} on the header,
+{id: "client/day#part", part, topic, rank} on each reply), the outbox records when an attempt
+starts, and `digest_messages` the ts of each message as Slack takes it. A message without a
+ts, of a digest whose attempt started earlier, may be in the channel already (the process
+died, or the answer was lost, between Slack accepting it and the outbox update): it is looked
+up (the header in the channel's history, a reply in the thread) instead of being posted
+again. If a lookup fails, nothing is posted.
 """
 
 from __future__ import annotations
@@ -28,8 +32,15 @@ from trends.collect.normalize import utcnow
 from trends.config import ClientConfig, Config, Env
 from trends.deliver.charts import COLOR_NAMES, sparkline_png
 from trends.deliver.outbox import Entry, deliver
-from trends.deliver.render import fallback_text, render_blocks, render_markdown, render_text
+from trends.deliver.render import (
+    DigestMessage,
+    render_blocks,
+    render_markdown,
+    render_messages,
+    render_text,
+)
 from trends.deliver.slack import Sender
+from trends.deliver.words import color_word, say
 from trends.errors import DeliveryError
 from trends.models import Article, Digest, Idea
 from warehouse import collect as ingest_sql
@@ -152,15 +163,13 @@ def run_digests(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
             if sender is not None:
                 jobs.append((client, the_day, None))
             continue
-        messages = render_blocks(digest)
+        messages = render_messages(digest)
         if sender is None:
             out(render(digest, fmt))
-            outbox.put_digest(con, client.id, the_day, client.channel, fallback_text(digest),
-                              messages, "printed", now)
+            _put(con, client, the_day, messages, "printed", now)
             summary.printed.append(name)
             continue
-        outbox.put_digest(con, client.id, the_day, client.channel, fallback_text(digest),
-                          messages, "pending", now, chart=charts)
+        _put(con, client, the_day, messages, "pending", now, chart=charts)
         jobs.append((client, the_day, digest))
     if jobs and sender is not None:
         _deliver_all(con, jobs, sender, now, summary, charts)
@@ -168,6 +177,16 @@ def run_digests(con: duckdb.DuckDBPyConnection, config: Config, env: Env, *,
     for names in (summary.sent, summary.failed, summary.recovered, summary.charts, summary.notes):
         names.sort()
     return summary
+
+
+def _put(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date,
+         messages: list[DigestMessage], status: str, now: datetime, *,
+         chart: bool = False) -> None:
+    """The outbox row of the digest, with which message carries which topic."""
+    parts = [outbox.DigestPart(n, m.topic_key, m.label, m.rank, list(m.languages), m.text)
+             for n, m in enumerate(messages, start=1)]
+    outbox.put_digest(con, client.id, day, client.channel, messages[0].text,
+                      [m.blocks for m in messages], status, now, chart=chart, parts=parts)
 
 
 def _deliver_all(con: duckdb.DuckDBPyConnection,
@@ -285,6 +304,9 @@ class _DigestLedger:
     def attempt(self, at: datetime) -> None:
         outbox.mark_digest_attempt(self.con, self.client_id, self.day, at)
 
+    def posted(self, part: int, ts: str, at: datetime) -> None:
+        outbox.mark_part_posted(self.con, self.client_id, self.day, part, ts, at)
+
     def sent(self, ts: str, at: datetime) -> None:
         outbox.mark_digest_sent(self.con, self.client_id, self.day, ts, at)
 
@@ -299,17 +321,26 @@ def _send(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date, sende
     row = outbox.digest(con, client.id, day)
     assert row is not None
     name = f"{client.id}/{day}"
-    topics = list(dict.fromkeys(str(r["topic_key"])
-                                for r in decide_sql.load_ideas(con, client.id, day)))
+    parts = outbox.digest_parts(con, client.id, day)
+    replies = parts[1:]
+    topics = ([p.topic_key for p in replies if p.topic_key] if parts else
+              list(dict.fromkeys(str(r["topic_key"])
+                                 for r in decide_sql.load_ideas(con, client.id, day))))
+    posted = {p.part: p.ts for p in parts if p.ts}
+    if row.ts:
+        posted.setdefault(1, row.ts)
     entry = Entry(channel=row.channel, event_type=DIGEST_EVENT, id=digest_id(client.id, day),
                   messages=row.messages, text=row.text,
                   payload={"client": client.id, "day": day.isoformat(), "topics": topics[:20]},
-                  attempted_at=row.attempted_at)
+                  attempted_at=row.attempted_at, reply_texts=[p.text for p in replies],
+                  reply_payloads=[{"topic": p.topic_key, "rank": p.rank} if p.topic_key else {}
+                                  for p in replies],
+                  posted=posted)
     done = deliver(entry, sender, _DigestLedger(con, client.id, day))
     if done.outcome == "partial":
-        summary.sent.append(name)
-        summary.failed.append(f"{name} (thread replies: {done.error})")
-        summary.errors[summary.failed[-1]] = f"thread replies not posted: {done.error}"
+        # The header is out, some ideas are not: owed, and completed by the next run.
+        summary.failed.append(name)
+        summary.errors[name] = f"thread replies not posted yet: {done.error}"
     else:
         getattr(summary, done.outcome).append(name)
         if done.outcome == "failed":
@@ -349,9 +380,10 @@ def _upload_chart(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: dat
     if not series:
         outbox.mark_chart_sent(con, client.id, day, None)   # nothing to draw: none owed
         return
-    legend = ", ".join(f"{label} ({COLOR_NAMES[i % len(COLOR_NAMES)]})"
+    langs = list(client.languages)
+    legend = ", ".join(f"{label} ({color_word(COLOR_NAMES[i % len(COLOR_NAMES)], langs)})"
                        for i, (label, _) in enumerate(series))
-    title = f"Mentions per day, last {CHART_DAYS} days: {legend}"
+    title = f"{say('chart_title', langs, days=CHART_DAYS)}: {legend}"
     outbox.mark_chart_attempt(con, client.id, day, utcnow())
     try:
         file_id = sender.upload_png(row.channel, sparkline_png([v for _, v in series]),

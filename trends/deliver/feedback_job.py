@@ -1,19 +1,25 @@
-"""Team feedback: reactions on digests and alerts, read back from Slack, and what scoring
-learns from them.
+"""Team feedback: reactions on digest ideas and alerts, read back from Slack, and what
+scoring learns from them.
 
-    :+1: / :thumbsup:            liked     topics like it rise a little
-    :-1: / :thumbsdown:          rejected  topics like it sink
-    :white_check_mark: (and ✔ ☑) used      the team posted about it: topics like it rise most
+    :+1: :thumbsup: :heart: :fire:                   liked     topics like it rise a little
+    :-1: :thumbsdown: :x:                            rejected  topics like it sink
+    :white_check_mark: :heavy_check_mark: :ballot_box_with_check:
+                                                     used      the team posted about it:
+                                                               topics like it rise most
 
-A reaction on an alert is about its one topic; a reaction on a digest message is about every
-topic that message shows (Slack reactions belong to messages, not to blocks). "Like" is word
-overlap between topic keys (Jaccard on their words), so rejecting "promo gajian" also lowers
-"promo akhir bulan" somewhat, and using "es kopi susu" lifts "kopi susu gula aren".
+Slack reactions belong to messages, not to blocks, so each idea of a digest is its own
+message in the header's thread (`digest_messages` says which ts carries which topic): a
+reaction on an idea's message is about that idea's topic alone, and a reaction on an alert
+about its one topic. The digest's header carries no idea, and its reactions are not read.
+Digests sent before migration 0016 were one message for all their topics: a reaction there
+still counts for every topic it showed. "Like" is word overlap between topic keys (Jaccard on
+their words), so rejecting "promo gajian" also lowers "promo akhir bulan" somewhat, and using
+"es kopi susu" lifts "kopi susu gula aren".
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -26,15 +32,17 @@ from trends.deliver.slack import Sender
 from trends.errors import DeliveryError
 from warehouse import deliver as sql
 
-__all__ = ["READ_DAYS", "VERDICTS", "FeedbackSummary", "collect", "weekly_summary"]
+__all__ = ["READ_DAYS", "VERDICTS", "VERDICT_ORDER", "FeedbackSummary", "collect",
+           "weekly_summary"]
 
 READ_DAYS = 14           # messages whose reactions are read again on each run
 
 VERDICTS: dict[str, str] = {
-    "+1": "liked", "thumbsup": "liked",
-    "-1": "rejected", "thumbsdown": "rejected",
+    "+1": "liked", "thumbsup": "liked", "heart": "liked", "fire": "liked",
+    "-1": "rejected", "thumbsdown": "rejected", "x": "rejected",
     "white_check_mark": "used", "heavy_check_mark": "used", "ballot_box_with_check": "used",
 }
+VERDICT_ORDER = ("used", "liked", "rejected")
 
 
 @dataclass(slots=True)
@@ -60,7 +68,10 @@ def collect(con: duckdb.DuckDBPyConnection, config: Config, sender: Sender, *,
     known = {c.id for c in config.clients}
     since = now - timedelta(days=days)
     messages: list[tuple[str, str, str, str, date, list[tuple[str, str]]]] = []
-    for client_id, channel, ts, day in sql.sent_digests(con, since.date()):
+    for client_id, channel, ts, day, key, label in sql.idea_messages(con, since.date()):
+        if client_id in known:
+            messages.append((client_id, channel, ts, "digest", day, [(key, label)]))
+    for client_id, channel, ts, day in sql.one_message_digests(con, since.date()):
         if client_id in known:
             messages.append((client_id, channel, ts, "digest", day,
                              sql.digest_topics(con, client_id, day)))
@@ -96,7 +107,8 @@ def _rows(reactions: Iterable[dict[str, Any]],
 
 def weekly_summary(con: duckdb.DuckDBPyConnection, config: Config, *,
                    today: date | None = None) -> str:
-    """What each client's team used, liked and rejected in the seven days up to `today`."""
+    """What each client's team used, liked and rejected in the seven days up to `today`,
+    each topic with how many people said so, most first."""
     today = today or utcnow().date()
     since = today - timedelta(days=6)
     rows = sql.feedback_summary(con, since, today)
@@ -104,16 +116,18 @@ def weekly_summary(con: duckdb.DuckDBPyConnection, config: Config, *,
     for client in config.clients:
         mine = [r for r in rows if r["client_id"] == client.id]
         out.append(f"{client.name} ({client.id})")
-        used = [r for r in mine if r["used"]]
-        if used:
-            out.append("  used:     " + ", ".join(r["label"] for r in used))
-        else:
-            out.append("  used:     nothing marked with :white_check_mark: this week")
-        liked = [r["label"] for r in mine if r["liked"] and not r["used"]]
-        rejected = [r["label"] for r in mine if r["rejected"]]
-        if liked:
-            out.append("  liked:    " + ", ".join(liked))
-        if rejected:
-            out.append("  rejected: " + ", ".join(rejected))
+        for verdict in VERDICT_ORDER:
+            listed = sorted((r for r in mine if r[verdict]), key=_most(verdict))
+            if listed:
+                out.append(f"  {verdict + ':':<9} " + ", ".join(
+                    f"{r['label']} ({int(r[verdict])})" for r in listed))
+            elif verdict == "used":
+                out.append("  used:     nothing marked with :white_check_mark: this week")
+        totals = [f"{sum(int(r[v]) for r in mine)} {v}" for v in VERDICT_ORDER]
+        out.append("  total:    " + ", ".join(totals) + " (people per topic, added up)")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _most(verdict: str) -> Callable[[dict[str, Any]], tuple[int, str]]:
+    return lambda r: (-int(r[verdict]), str(r["label"]))

@@ -2,11 +2,10 @@
 
 slack_sdk raises on a 429 unless `RateLimitErrorRetryHandler` is installed, and only retries
 connection resets by default; we install the rate-limit, server-error (500/503) and
-connection-error handlers. Slack has no idempotency key: a digest whose parent message was
-posted but whose thread failed raises `PartialDeliveryError` carrying the parent's ts, so the
-outbox can record it instead of posting the day twice. Messages with an identity in their
-metadata are never retried blindly after a 5xx or a lost connection (Slack may have accepted
-them): `post` looks them up in the channel's history (or the thread) first.
+connection-error handlers. Slack has no idempotency key: the outbox (trends/deliver/outbox.py)
+posts a digest message by message and records each one's ts. Messages with an identity in
+their metadata are never retried blindly after a 5xx or a lost connection (Slack may have
+accepted them): `post` looks them up in the channel's history (or the thread) first.
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
-from trends.errors import DeliveryError, PartialDeliveryError
+from trends.errors import DeliveryError
 
 __all__ = ["DEFAULT_BASE_URL", "Sender", "SlackSender"]
 
@@ -67,12 +66,11 @@ class _RateLimitHandler(RateLimitErrorRetryHandler):
 
 
 class Sender(Protocol):
-    """What delivery needs of Slack. `SlackSender` is the real one; tests where a server adds
-    nothing give a fake (tests/fake_sender.py)."""
+    """What delivery needs of Slack. `SlackSender` is the real one; the tests run it against
+    a local Slack-compatible server (tests/slack_server.py)."""
 
-    def post_thread(self, channel: str, messages: list[list[dict[str, Any]]], text: str,
-                    metadata: dict[str, Any] | None = None, *, parent_ts: str | None = None,
-                    replies_done: int = 0) -> str: ...
+    def post(self, channel: str, blocks: list[dict[str, Any]], text: str,
+             thread_ts: str | None = None, metadata: dict[str, Any] | None = None) -> str: ...
 
     def find_posted(self, channel: str, event_type: str, payload_id: str,
                     oldest: float | None = None) -> dict[str, Any] | None: ...
@@ -164,31 +162,6 @@ class SlackSender:
         if isinstance(channel_id, str):
             self.channel_ids[channel] = channel_id
         return ts
-
-    def post_thread(self, channel: str, messages: list[list[dict[str, Any]]], text: str,
-                    metadata: dict[str, Any] | None = None, *, parent_ts: str | None = None,
-                    replies_done: int = 0) -> str:
-        """Post the first message, then the others as replies in its thread; returns the parent ts.
-
-        With `parent_ts` the parent is already in the channel (found by `find_posted`) and only
-        the replies after the first `replies_done` are posted.
-        Raises DeliveryError if the parent fails, PartialDeliveryError if a reply fails.
-        """
-        if not messages:
-            messages = [[]]
-        parent = parent_ts or self.post(channel, messages[0], text, metadata=metadata)
-        total = len(messages)
-        for i, blocks in enumerate(messages[1:], start=2):
-            if i - 2 < replies_done:
-                continue
-            try:
-                self.post(channel, blocks, f"{text} ({i}/{total})", thread_ts=parent,
-                          metadata=_part_metadata(metadata, i))
-            except DeliveryError as exc:
-                raise PartialDeliveryError(
-                    f"{exc} (thread reply {i}/{total}; parent ts {parent} was posted)",
-                    ts=parent, posted=i - 1) from exc
-        return parent
 
     def find_posted(self, channel: str, event_type: str, payload_id: str,
                     oldest: float | None = None) -> dict[str, Any] | None:
@@ -326,19 +299,6 @@ class SlackSender:
         if isinstance(exc, SlackClientError):
             return f"{where}: {_first_line(exc)}"
         return f"{where}: cannot reach {self.base_url} ({_first_line(exc)})"
-
-
-def _part_metadata(metadata: dict[str, Any] | None, part: int) -> dict[str, Any] | None:
-    """The metadata of thread reply `part` (2, 3, ...) of a message: the parent's event type
-    and id + "#part", so that a reply can be recognised like its parent."""
-    if not metadata:
-        return None
-    payload = dict(metadata.get("event_payload") or {})
-    if "id" not in payload:
-        return None
-    payload["id"] = f"{payload['id']}#{part}"
-    payload["part"] = part
-    return {"event_type": metadata["event_type"], "event_payload": payload}
 
 
 def _ambiguous(exc: Exception) -> bool:
