@@ -56,3 +56,11 @@ def test_questions_come_from_queries_first_and_once_per_cue() -> None:
                            queries=["cara dapat voucher harbolnas"])
     assert [(q.cue, q.article is None) for q in asked][:2] == [("cara", True), ("kapan", False)]
     assert [q.cue for q in asked].count("kapan") == 1
+
+
+def test_a_fact_tells_more_than_the_label() -> None:
+    # the label's own place, a countdown read as a name, a bare "3,7 juta" of nobody knows what
+    assert ("place", "Bekasi") not in facts("Banjir di Bekasi Meluas", label="Bekasi")
+    assert not [t for k, t in facts("Arus Mudik H-3 Idul Fitri Memuncak") if k == "name"]
+    found = facts("Penjualan Capai 3,7 Juta, KAI Siapkan 3,7 Juta Tiket Lebaran")
+    assert ("number", "3,7 Juta Tiket") in found and ("number", "3,7 Juta") not in found

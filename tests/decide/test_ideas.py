@@ -115,6 +115,35 @@ def test_only_a_brand_people_go_to_offers_itself_as_the_place_to_meet() -> None:
     assert "tabungan" not in seen[bank.id]     # the fans' story, not the bank's field
 
 
+def test_an_english_idea_says_an_indonesian_number_in_english() -> None:
+    ideas = [i for d in range(7) for i in write_ideas(client(languages=("id", "en")), [MATCH],
+                                                     DAY + timedelta(days=d), questions_per_day=0)]
+    english = " ".join(i.caption for i in ideas if i.language == "en")
+    assert "sold out in 7 minutes" in english and "ludes" not in english
+    assert "is on 19.30" not in english           # "is on at 19.30 WIB"
+    # the two languages of one idea say the same fact
+    for a, b in zip(ideas[::2], ideas[1::2], strict=True):
+        assert (a.language, b.language) == ("id", "en") and len(a.facts) == len(b.facts)
+
+
+def test_a_crime_shown_to_a_flag_client_gets_no_idea_a_disaster_is_informed_about() -> None:
+    titles = ["Polisi Bongkar Sindikat, 17 Orang Ditangkap di Bali",
+              "17 Orang Ditangkap dalam Penggerebekan di Bali"]
+    crime = topic("sindikat", "Sindikat Narkoba", titles, warning="sensitive: crime",
+                  sensitivity="crime")
+    assert write_ideas(client(policy="flag"), [crime], DAY) == []
+    flood = topic("banjir", "Banjir Bekasi", ["1.200 Warga Bekasi Mengungsi"],
+                  warning="sensitive: disaster", sensitivity="disaster")
+    assert {i.angle for i in write_ideas(client(policy="flag"), [flood], DAY)} == {"trust"}
+
+
+def test_a_question_never_says_a_word_twice() -> None:
+    gold = topic("harga emas antam", "Harga Emas Antam", [
+        "Berapa Harga Emas Antam Hari Ini? Naik Rp 6.000 per Gram"])
+    qa = [i for i in write_ideas(client(), [gold], DAY) if i.angle == "educational"]
+    assert qa and "harga Harga" not in qa[0].hook and "Harga Emas Antam" in qa[0].hook
+
+
 def test_one_idea_a_day_answers_a_question_people_ask() -> None:
     ideas = write_ideas(client(), [MATCH, SALE], DAY)
     qa = [i for i in ideas if i.angle == "educational"]

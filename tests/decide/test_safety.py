@@ -91,7 +91,7 @@ def _client(policy: str) -> ClientConfig:
 
 
 FLOOD = ["Kedai kopi di Bekasi terendam banjir", "Relawan sediakan kopi untuk korban banjir",
-         "Banjir Bekasi: warga ngopi di posko pengungsian"]
+         "Banjir Bekasi: 1.200 warga mengungsi, relawan bagikan kopi"]
 
 
 def test_avoid_policy_never_suggests_a_sensitive_topic() -> None:

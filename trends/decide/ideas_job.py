@@ -31,6 +31,7 @@ from trends.decide.ideas.writer import (
     writer_note,
 )
 from trends.decide.relevance import score_topic, select_topics
+from trends.decide.safety import classify_text, hard_news
 from trends.models import Idea, Moment, ScoredTopic, TopicContext
 from trends.understand.signals_job import update_trends
 from warehouse import decide as sql
@@ -158,12 +159,20 @@ def _something_to_post(client: ClientConfig, scored: list[ScoredTopic],
             if made:
                 return made
     safe = [t for t in scored if not t.sensitivity and not blocked.get(t.key)
-            and not skip_advised(t) and t.breadth >= 2]
+            and not skip_advised(t) and t.breadth >= 2 and _calm(t)]
     for t in sorted(safe, key=lambda t: (-t.trend, t.key))[:5]:
         made = light_ideas(client, _trim(t), day)
         if made:
             return made
     return []
+
+
+def _calm(topic: ScoredTopic) -> bool:
+    """No sensitive word at all in the label or any story: a light question goes to every
+    brand, so it needs a story none would mind: no sensitive word, and no hard news (a
+    president's visit to the police is not a skincare brand's poll)."""
+    texts = [topic.label, *(a.title for a in topic.articles)]
+    return not any(classify_text(t) or hard_news(t) for t in texts)
 
 
 def rewrite(drafts: list[Draft], env: Env) -> tuple[list[tuple[Draft, Idea]], str]:

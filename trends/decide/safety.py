@@ -22,7 +22,7 @@ from importlib import resources
 from trends.models import Sensitivity
 
 __all__ = ["CATEGORIES", "CATEGORY_LABELS", "MIN_SHARE", "Sensitivity", "classify_text",
-           "classify_topic", "warning_text"]
+           "classify_topic", "hard_news", "warning_text"]
 
 CATEGORIES = ("disaster", "accident", "crime", "sara", "politics")
 CATEGORY_LABELS = {
@@ -53,8 +53,8 @@ def _term_regex(term: str) -> str:
 
 @cache
 def _lexicon(category: str) -> _Lexicon:
-    text = resources.files("trends.decide").joinpath("data", f"sensitive_{category}.txt").read_text(
-        encoding="utf-8")
+    name = "hard_news.txt" if category == _HARD_NEWS else f"sensitive_{category}.txt"
+    text = resources.files("trends.decide").joinpath("data", name).read_text(encoding="utf-8")
     terms: list[str] = []
     exceptions: list[str] = []
     for raw in text.splitlines():
@@ -68,6 +68,15 @@ def _lexicon(category: str) -> _Lexicon:
         pattern=re.compile("|".join(f"(?:{_term_regex(t)})" for t in terms)),
         exceptions=re.compile("|".join(_term_regex(t) for t in exceptions)) if exceptions else None,
     )
+
+
+_HARD_NEWS = "hard news"
+
+
+def hard_news(text: str) -> bool:
+    """Whether the text is about the state, the police or the courts (data/hard_news.txt):
+    nothing to make a light question of for every brand's followers."""
+    return _lexicon(_HARD_NEWS).pattern.search(text.lower()) is not None
 
 
 @lru_cache(maxsize=50_000)

@@ -66,11 +66,13 @@ _MONEY = re.compile(
     r"trillion|billion|million|thousand|[TMK])\b)?", re.I)
 _UNITS_ID = ("persen|menit|jam|detik|hari|pekan|minggu|bulan|tahun|orang|warga|pekerja|"
              "penonton|pendaki|korban|siswa|peserta|unit|ton|kg|km|meter|liter|kelurahan|desa|"
-             "rumah|gol|kali|negara|kota|sekolah|toko|merek|produk|ribu|juta|miliar|triliun|"
+             "rumah|gol|kali|negara|kota|sekolah|toko|merek|produk|tiket|penumpang|pemudik|"
+             "kendaraan|pengunjung|wisatawan|penerbangan|transaksi|ribu|juta|miliar|triliun|"
              "mp|gb|tb|mah|inci|cc")
 _UNITS_EN = ("percent|minutes|minute|hours|hour|seconds|days|day|weeks|months|years|people|"
              "fans|workers|units|tons|km|miles|goals|times|countries|cities|schools|stores|"
-             "brands|products|thousand|million|billion|trillion")
+             "brands|products|tickets|passengers|visitors|flights|thousand|million|billion|"
+             "trillion")
 _NUMBER = re.compile(
     rf"\b\d[\d.,]*\s?(?:%|(?:{_UNITS_ID}|{_UNITS_EN})\b)(?:\s(?:{_UNITS_ID}|{_UNITS_EN})\b)?",
     re.I)
@@ -135,7 +137,8 @@ def find_facts(articles: Sequence[Article], *, language_of: dict[str, str] | Non
                  if n and n not in places and _nameish(n, label)]
         for kind, value in hits:
             value = " ".join(value.split()).strip(" ,.;:")
-            if not value or (kind, value.lower()) in seen:
+            if not value or (kind, value.lower()) in seen or not _says_something(kind, value,
+                                                                                  label):
                 continue
             seen.add((kind, value.lower()))
             found.append(Fact(kind=kind, text=value, language=lang, article=article))
@@ -184,6 +187,23 @@ def _name_parts(words: str, label: set[str]) -> list[str]:
         else:
             parts[-1].append(w)
     return [" ".join(p) for p in parts if p]
+
+
+_MAGNITUDE = re.compile(r"^[\d.,]+\s?(?:ribu|juta|miliar|triliun|thousand|million|billion|"
+                        r"trillion)$", re.I)
+
+
+def _says_something(kind: str, value: str, label: set[str]) -> bool:
+    """A fact that tells more than the label: not the label's own words ("Harbolnas" on
+    Harbolnas 12.12), not a bare "3,7 juta" of nobody knows what, not a word of two letters,
+    and no countdown ("H-3 Idul") read as a name."""
+    words = label_words(value)
+    if kind in (PLACE, NAME_FACT):
+        if not words or set(words) <= label or re.search(r"\d", value):
+            return False
+    if kind == NUMBER and _MAGNITUDE.match(value):
+        return False
+    return len(re.sub(r"[^\w]", "", value)) > 2
 
 
 def _trimmed(words: str) -> str:

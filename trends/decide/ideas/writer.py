@@ -123,6 +123,19 @@ _UNITS_EN = {"menit": "minutes", "jam": "hours", "detik": "seconds", "hari": "da
              "sore ini": "this afternoon", "pagi ini": "this morning"}
 _UNITS_ID = {v: k for k, v in _UNITS_EN.items() if k not in ("minggu",)} | {
     "percent": "persen", "tonight": "malam ini", "today": "hari ini", "tomorrow": "besok"}
+# The words before a number that say what it measures (facts.py), in the other language: an
+# English idea never reads "ludes dalam 7 minutes".
+_LEADS_EN = {"ludes dalam": "sold out in", "habis dalam": "gone in", "ludes": "sold out",
+             "habis": "gone", "terjual": "sold", "diskon hingga": "discounts of up to",
+             "diskon": "a discount of", "potongan": "a discount of", "tembus": "topping",
+             "mencapai": "reaching", "capai": "reaching", "hingga": "up to", "sampai": "up to",
+             "lebih dari": "more than", "sebanyak": "", "mulai dari": "from", "mulai": "from",
+             "sekitar": "about", "kurang dari": "less than", "minimal": "at least",
+             "maksimal": "at most", "naik": "up", "turun": "down", "dalam": "in",
+             "pukul": "at"}
+_LEADS_ID = {"sold out in": "ludes dalam", "sold out": "ludes", "up to": "hingga",
+             "more than": "lebih dari", "starting at": "mulai", "from": "mulai",
+             "about": "sekitar", "around": "sekitar", "over": "lebih dari", "in": "dalam"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +268,9 @@ def prepare_ideas(client: ClientConfig, moment: Moment, local_date: date) -> lis
     return out
 
 
+_INFORM_ON = frozenset({"disaster", "accident"})
+
+
 def _languages(client: ClientConfig) -> list[str]:
     return [lang for lang in _LANGUAGE_ORDER if lang in client.languages] or ["id"]
 
@@ -263,7 +279,9 @@ def _angles(client: ClientConfig, topic: ScoredTopic, grounds: _Grounds, day: da
             question_allowed: bool) -> tuple[str, ...]:
     """The angles to try, best first."""
     if topic.warning:
-        return ("trust",)          # a sensitive story shown to a `flag` client: inform
+        # A disaster or an accident shown to a `flag` client: inform its followers. A crime, a
+        # SARA or a political story is nothing a brand should post on at all.
+        return ("trust",) if topic.sensitivity in _INFORM_ON else ()
     options = _ANGLE.get(topic.link, _ANGLE["buzz"]).get(client.tone, ("soft_sell",))
     first = options[day.toordinal() % len(options)]
     ordered = [first, *(o for o in options if o != first), *_FALLBACK_ANGLES]
@@ -292,10 +310,14 @@ def _ideas_for(client: ClientConfig, topic: ScoredTopic, grounds: _Grounds,
     """The topic's ideas in every language, with the first angle all languages can fill."""
     link = "buzz" if kind == "light" else topic.link
     for angle in angles:
-        picked = []
+        picked: list[tuple[str, Template, dict[str, str]]] = []
         for lang in languages:
             values = _values(client, topic, grounds, lang, day)
-            chosen = _pick(angle, lang, link, values, seed)
+            # The second language says the first one's fact: its template uses the same
+            # fact slots when one can.
+            same = picked[0][1].slots & FACT_SLOTS if picked else None
+            chosen = (_pick(angle, lang, link, values, seed, facts=same) if same else None) \
+                or _pick(angle, lang, link, values, seed)
             if chosen is None:
                 break
             picked.append((lang, *chosen))
@@ -308,7 +330,8 @@ def _ideas_for(client: ClientConfig, topic: ScoredTopic, grounds: _Grounds,
             hook, caption, tie_in = (_render(t, filled) for t in (template.hook,
                                                                    template.caption,
                                                                    template.tie_in))
-            used = [f for f in grounds.facts if _mentions(f, (hook, caption), lang)]
+            used = _distinct([f for f in grounds.facts if _mentions(f, (hook, caption), lang)],
+                             lang)
             source = next((f.article for f in used if f.article.url), None) or next(
                 (a for a in topic.articles if a.url), None)
             shaped, shown_tags = _shape(platform, hook, caption, tags)
@@ -346,7 +369,7 @@ def _values(client: ClientConfig, topic: ScoredTopic, grounds: _Grounds, lang: s
         question, fact = answered
         phrasing = _library()["questions"][lang].get(question.cue)
         if phrasing:
-            values["question"] = phrasing.format(topic=topic.label)
+            values["question"] = _once(phrasing.format(topic=topic.label))
             values["answer"] = _fact_text(fact, lang)
     if topic.moment and topic.moment_day:
         values["moment"] = topic.moment.split(" (")[0]
@@ -355,12 +378,14 @@ def _values(client: ClientConfig, topic: ScoredTopic, grounds: _Grounds, lang: s
 
 
 def _pick(angle: str, lang: str, link: str, values: Mapping[str, str],
-          seed: tuple[str, ...]) -> tuple[Template, dict[str, str]] | None:
-    """A template of the angle, language and link whose every slot is filled, chosen by the
-    seed; None when none can be."""
+          seed: tuple[str, ...], *,
+          facts: frozenset[str] | None = None) -> tuple[Template, dict[str, str]] | None:
+    """A template of the angle, language and link whose every slot is filled (and, given
+    `facts`, whose fact slots are those), chosen by the seed; None when none can be."""
     eligible = [t for t in templates()
                 if t.angle == angle and t.language == lang and link in t.links
-                and t.slots <= values.keys()]
+                and t.slots <= values.keys()
+                and (facts is None or t.slots & FACT_SLOTS == facts)]
     if not eligible:
         return None
     # The templates that use the strongest fact the stories give come first: an amount, a
@@ -382,8 +407,23 @@ def _strength(t: Template) -> int:
     return 2
 
 
+def _once(text: str) -> str:
+    """A word said twice in a row once: "Berapa harga Harga Emas Antam?" is "Berapa Harga Emas
+    Antam?"."""
+    return re.sub(r"\b(\w+) (?=\1\b)", "", text, flags=re.I)
+
+
 def _render(text: str, values: Mapping[str, str]) -> str:
     return _sentence_start(" ".join(text.format(**values).split()))
+
+
+def _distinct(facts: list[Fact], lang: str) -> list[Fact]:
+    """Facts none of which is part of another: "Rp 6 juta" goes when "mulai Rp 6 juta" is
+    there."""
+    shown = [_fact_text(f, lang).lower() for f in facts]
+    return [f for i, f in enumerate(facts)
+            if not any(i != j and shown[i] in other and (shown[i] != other or j < i)
+                       for j, other in enumerate(shown))]
 
 
 def _mentions(fact: Fact, texts: Sequence[str], lang: str) -> bool:
@@ -400,9 +440,18 @@ def _fact_text(fact: Fact, lang: str) -> str:
                       and len(m.group(0)) > 1 else m.group(0).lower(), text)
         text = re.sub(r"\brp\b", "Rp", text, flags=re.I)
         table = _UNITS_EN if lang == "en" else _UNITS_ID if fact.language == "en" else {}
-        for word, other in sorted(table.items(), key=lambda kv: -len(kv[0])):
-            text = re.sub(rf"\b{re.escape(word)}\b", other, text)
-    return text
+        if fact.language != lang:
+            table = table | (_LEADS_EN if lang == "en" else _LEADS_ID)
+        # One pass over the text, longest words first, so that a translation is never
+        # translated again ("dalam" -> "in" must not become "dalam" once more).
+        if table:
+            words = sorted(table, key=len, reverse=True)
+            pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.I)
+            text = pattern.sub(lambda m: table[m.group(0).lower()], text)
+    if fact.kind == "time" and re.match(r"\d", text):
+        # "is on at 19.30 WIB"; "Timnas vs Arab Saudi pukul 19.30 WIB"
+        text = f"at {text}" if lang == "en" else f"pukul {text}"
+    return " ".join(text.split())
 
 
 def _shape(platform: str, hook: str, caption: str,
@@ -613,8 +662,8 @@ def _keyword(client: ClientConfig, topic: ScoredTopic, lang: str = "id") -> str:
     label = topic.label.lower()
     chosen = next((kw for kw in [*topic.link_terms, *topic.matched, *client.keywords]
                    if kw.lower() not in label), None)
-    if topic.link == "audience" and topic.link_terms and chosen not in topic.link_terms:
-        # What the audience follows, even when the label says it too: "buat kamu yang
+    if topic.link == "audience" and topic.link_terms:
+        # What the audience follows most, even when the label says it too: "buat kamu yang
         # ngikutin soal timnas", never the brand's own "kopi" on a football story.
         chosen = topic.link_terms[0]
     chosen = chosen or (client.keywords[0] if client.keywords else client.name)
