@@ -244,3 +244,17 @@ def test_a_flag_clients_digest_shows_the_warning(demo_without_excludes: Path) ->
     assert "Topik sensitif" in render_text(digest) or "Sensitive topic" in render_text(digest)
     assert "Sensitive topic" in json.dumps(render_blocks(digest)) or \
         "Topik sensitif" in json.dumps(render_blocks(digest))
+
+
+@pytest.mark.parametrize(("label", "titles", "ok"), [
+    ("Timnas Indonesia", ["Timnas Menang 2-0", "Jadwal Timnas"], True),
+    ("Kopi Susu Gula Aren", ["Resep Kopi Susu Gula Aren"], True),
+    ("Megawati", ["Megawati Rayakan Ulang Tahun ke-70", "Megawati Hadiri Acara"], False),
+    ("Prabowo", ["Presiden Prabowo Kunjungi Polda", "Prabowo di Istana"], False),
+    ("Final Liga 1", ["Final Liga 1: Dua Suporter Tewas", "Final Liga 1 Digelar"], False),
+])
+def test_a_light_question_needs_small_talk_and_nothing_hard(label: str, titles: list[str],
+                                                            ok: bool) -> None:
+    from trends.decide.safety import light_enough
+
+    assert light_enough(label, titles) is ok

@@ -31,7 +31,7 @@ from trends.decide.ideas.writer import (
     writer_note,
 )
 from trends.decide.relevance import score_topic, select_topics
-from trends.decide.safety import classify_text, hard_news
+from trends.decide.safety import light_enough
 from trends.models import Idea, Moment, ScoredTopic, TopicContext
 from trends.understand.signals_job import update_trends
 from warehouse import decide as sql
@@ -150,29 +150,29 @@ def _score_client(con: duckdb.DuckDBPyConnection, client: ClientConfig,
 def _something_to_post(client: ClientConfig, scored: list[ScoredTopic],
                        blocked: dict[str, str | None], moments: list[Moment],
                        day: date) -> list[Idea]:
-    """For a day when no trend fits: prepare for the soonest calendar moment worth it (not
-    today's: a post about today is late), else a light question on the day's strongest safe
-    buzz (no sensitivity, not excluded, not advised to skip, evidence from two sources)."""
-    for m in moments:
-        if m.day > day:
-            made = prepare_ideas(client, m, day)
-            if made:
-                return made
+    """For a day when no trend fits: a light question on the day's strongest safe buzz (no
+    sensitivity, not excluded, not advised to skip, evidence from two sources, calm), for
+    something fresh to post today, and an idea to prepare for the soonest calendar moment
+    worth it (not today's: a post about today is late); each labelled as such."""
+    out: list[Idea] = []
     safe = [t for t in scored if not t.sensitivity and not blocked.get(t.key)
             and not skip_advised(t) and t.breadth >= 2 and _calm(t)]
     for t in sorted(safe, key=lambda t: (-t.trend, t.key))[:5]:
         made = light_ideas(client, _trim(t), day)
         if made:
-            return made
-    return []
+            out += made
+            break
+    for m in moments:
+        if m.day > day:
+            made = prepare_ideas(client, m, day)
+            if made:
+                out += made
+                break
+    return out
 
 
 def _calm(topic: ScoredTopic) -> bool:
-    """No sensitive word at all in the label or any story: a light question goes to every
-    brand, so it needs a story none would mind: no sensitive word, and no hard news (a
-    president's visit to the police is not a skincare brand's poll)."""
-    texts = [topic.label, *(a.title for a in topic.articles)]
-    return not any(classify_text(t) or hard_news(t) for t in texts)
+    return light_enough(topic.label, [a.title for a in topic.articles])
 
 
 def rewrite(drafts: list[Draft], env: Env) -> tuple[list[tuple[Draft, Idea]], str]:

@@ -22,7 +22,7 @@ from importlib import resources
 from trends.models import Sensitivity
 
 __all__ = ["CATEGORIES", "CATEGORY_LABELS", "MIN_SHARE", "Sensitivity", "classify_text",
-           "classify_topic", "hard_news", "warning_text"]
+           "classify_topic", "hard_news", "light_enough", "small_talk", "warning_text"]
 
 CATEGORIES = ("disaster", "accident", "crime", "sara", "politics")
 CATEGORY_LABELS = {
@@ -53,7 +53,8 @@ def _term_regex(term: str) -> str:
 
 @cache
 def _lexicon(category: str) -> _Lexicon:
-    name = "hard_news.txt" if category == _HARD_NEWS else f"sensitive_{category}.txt"
+    name = (f"{category.replace(' ', '_')}.txt" if category in (_HARD_NEWS, _SMALL_TALK)
+            else f"sensitive_{category}.txt")
     text = resources.files("trends.decide").joinpath("data", name).read_text(encoding="utf-8")
     terms: list[str] = []
     exceptions: list[str] = []
@@ -70,13 +71,30 @@ def _lexicon(category: str) -> _Lexicon:
     )
 
 
-_HARD_NEWS = "hard news"
+_HARD_NEWS, _SMALL_TALK = "hard news", "small talk"
 
 
 def hard_news(text: str) -> bool:
     """Whether the text is about the state, the police or the courts (data/hard_news.txt):
     nothing to make a light question of for every brand's followers."""
     return _lexicon(_HARD_NEWS).pattern.search(text.lower()) is not None
+
+
+def small_talk(text: str) -> bool:
+    """Whether the text is about what any brand's followers enjoy talking about
+    (data/small_talk.txt): football, films, food, holidays, the weather."""
+    return _lexicon(_SMALL_TALK).pattern.search(text.lower()) is not None
+
+
+def light_enough(label: str, titles: Sequence[str]) -> bool:
+    """Whether a light question may be asked on a topic when nothing is on-brand: it goes to
+    every brand's followers, so it needs a story none would mind: no sensitive word at all,
+    no hard news (a president's visit to the police is not a skincare brand's poll), and
+    small talk in its label or half its stories (a politician's birthday is no brand's
+    business)."""
+    if any(classify_text(t) or hard_news(t) for t in [label, *titles]):
+        return False
+    return small_talk(label) or 2 * sum(map(small_talk, titles)) >= max(1, len(titles))
 
 
 @lru_cache(maxsize=50_000)

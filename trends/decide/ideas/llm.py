@@ -24,12 +24,13 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from trends.config import Env
 from trends.understand.nlp.language import identify_language
+
+if TYPE_CHECKING:
+    import httpx  # imported when a model is asked: scoring without one never pays it
 
 __all__ = ["LLMWriter", "WriteRequest", "build_messages", "check_answer", "parse_answer"]
 
@@ -183,6 +184,8 @@ class LLMWriter:
         if not self.available:
             return None
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        import httpx
+
         payload = {"model": self.model, "messages": build_messages(request),
                    "temperature": 0.7, "max_tokens": 400}
         try:
@@ -210,6 +213,8 @@ class LLMWriter:
             self._client = None
 
     def _http(self) -> httpx.Client:
+        import httpx
+
         if self._client is None:
             self._client = httpx.Client(timeout=httpx.Timeout(self.timeout, connect=3.0),
                                         trust_env=False)
