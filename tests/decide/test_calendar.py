@@ -129,3 +129,27 @@ def test_countdown_and_names_say_where_today_stands() -> None:
     christmas = next(m for m in moments_between(date(2026, 12, 25), date(2026, 12, 25))
                      if m.kind == "holiday")
     assert "Natal" in moment_name(christmas, "id") and "Christmas" in moment_name(christmas, "en")
+
+
+def test_a_shopping_festival_is_a_moment_only_for_a_brand_that_sells() -> None:
+    broadcaster = client(id="tv", name="Layar Emas TV", keywords=("siaran langsung", "film"))
+    shop = client()
+    day = date(2026, 12, 2)
+    assert "Harbolnas 12.12 (national online shopping day)" in names(upcoming_moments(shop, day))
+    assert not any(m.kind == "sale" for m in upcoming_moments(broadcaster, day))
+    # a broadcaster that runs a 12.12 promo says so with a keyword
+    promo = dataclasses.replace(broadcaster, keywords=("siaran langsung", "promo"))
+    assert any(m.kind == "sale" for m in upcoming_moments(promo, day))
+    # payday and the holidays are every brand's
+    assert any(m.name.startswith("Tanggal gajian")
+               for m in upcoming_moments(broadcaster, date(2026, 12, 23)))
+
+
+def test_the_school_year_starts_on_a_monday_and_english_names_read_as_names() -> None:
+    first = [m for m in moments_between(date(2025, 7, 1), date(2025, 7, 31))
+             if m.name.startswith("Tahun ajaran baru")]
+    assert [m.day for m in first] == [date(2025, 7, 14)]          # 13 July 2025 is a Sunday
+    assert first[0].day.weekday() == 0
+    payday = next(m for m in moments_between(date(2026, 1, 25), date(2026, 1, 25))
+                  if m.name.startswith("Tanggal gajian"))
+    assert moment_name(payday, "en") == "payday" and moment_name(payday, "id") == "Tanggal gajian"

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from trends.config import ClientConfig
+from trends.config import ClientConfig, Keyword
 from trends.decide.calendar import moments_between
 from trends.decide.ideas.writer import (
     FACT_SLOTS,
@@ -234,8 +234,10 @@ def test_templates_name_only_known_slots_and_ground_every_caption() -> None:
                  for _, n, _, _ in string.Formatter().parse(text) if n}
         assert names <= known, t
         caption = {n for _, n, _, _ in string.Formatter().parse(t.caption) if n}
-        if t.links == ("moment",):
+        if t.links in (("moment",), ("own",)):
             assert {"moment", "when"} <= caption, t
+        elif t.links == ("holiday",):     # a greeting, posted on the day: no countdown in it
+            assert "moment" in caption and "when" not in names, t
         else:
             assert caption & FACT_SLOTS, t
     pairs = {(t.angle, t.language, link) for t in templates() for link in t.links}
@@ -259,3 +261,39 @@ def test_no_leftover_placeholders(lang: str) -> None:
                              [MATCH, SALE, COFFEE], DAY + timedelta(days=n)):
             for text in (i.hook, i.caption, *i.outline):
                 assert "{" not in text and "}" not in text, text
+
+
+def test_a_holiday_is_greeted_never_sold_on() -> None:
+    nyepi = next(m for m in moments_between(date(2026, 3, 19), date(2026, 3, 19))
+                 if m.kind == "holiday")
+    for tone in ("hard_sell", "soft_sell"):
+        ideas = prepare_ideas(client(tone=tone, languages=("id", "en")), nyepi, date(2026, 3, 16))
+        assert [i.angle for i in ideas] == ["greeting", "greeting"]
+        text = " ".join(f"{i.hook} {i.caption}" for i in ideas).lower()
+        assert "penawaran" not in text and "offer" not in text and "?" not in text
+        assert "hari suci nyepi" in text and "day of silence" in text
+
+
+def test_a_question_is_answered_only_by_a_fact_that_answers_it() -> None:
+    tonight = topic("konser", "Konser Dewa 19", ["Jam Berapa Konser Dewa 19 Malam Ini?",
+                                                  "Konser Dewa 19 di GBK Malam Ini"])
+    qa = [i for i in write_ideas(client(), [tonight], DAY) if i.angle == "educational"]
+    assert not qa or "Jawabannya: malam ini" not in qa[0].caption
+    rise = topic("harga emas antam", "Harga Emas Antam", [
+        "Berapa Harga Emas Antam? Naik Rp 6.000 per Gram"])
+    qa = [i for i in write_ideas(client(), [rise], DAY) if i.angle == "educational"]
+    # a rise is not a price: at most "the numbers behind it", never "how much is it"
+    assert qa and "angka di balik" in qa[0].hook and "Berapa Harga" not in qa[0].hook
+
+
+def test_an_english_idea_says_a_keyword_that_has_an_english_form() -> None:
+    tv = client(id="tv", name="Layar Emas TV", languages=("en",),
+                keywords=("nonton", "siaran langsung"),
+                keyword_specs=(Keyword("nonton"),
+                               Keyword("siaran langsung", synonyms=("live broadcast",))))
+    match = topic(MATCH.key, MATCH.label, [a.title for a in MATCH.articles],
+                  link_terms=["nonton", "siaran langsung"], matched=["nonton", "siaran langsung"])
+    text = " ".join(i.caption for d in range(7)
+                    for i in write_ideas(tv, [match], DAY + timedelta(days=d),
+                                         questions_per_day=0))
+    assert "nonton" not in text and "live broadcast" in text

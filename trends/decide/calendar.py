@@ -10,6 +10,7 @@ government fixes them). Commercial dates are the ones Indonesian marketers plan 
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -77,31 +78,37 @@ def _eid(year: int) -> date | None:
 @lru_cache(maxsize=16)
 def _commercial(year: int) -> tuple[Moment, ...]:
     out = [
-        Moment(date(year, 11, 11), "11.11 (Singles' Day sale)", "commercial",
+        Moment(date(year, 11, 11), "11.11 (Singles' Day sale)", "sale",
                ("11.11", "singles day", *_SHOPPING), 14),
         Moment(date(year, 12, 12), "Harbolnas 12.12 (national online shopping day)",
-               "commercial", ("harbolnas", "12.12", *_SHOPPING), 14),
-        Moment(date(year, 7, 13), "Tahun ajaran baru (back to school)", "season",
+               "sale", ("harbolnas", "12.12", *_SHOPPING), 14),
+        Moment(_school_year(year), "Tahun ajaran baru (the new school year)", "season",
                ("sekolah", "back to school", "tahun ajaran baru", "seragam", "siswa",
                 "perlengkapan sekolah"), 14),
-        Moment(date(year, 12, 20), "Liburan akhir tahun (year-end holidays)", "season",
+        Moment(date(year, 12, 20), "Liburan akhir tahun (the year-end holidays)", "season",
                ("liburan", "akhir tahun", "year-end", "year end", "libur nataru", "nataru",
                 "tahun baru"), 14),
     ]
     # Payday (tanggal gajian): salaries land around the 25th and spending runs to the 1st.
     for month in range(1, 13):
-        out.append(Moment(date(year, month, 25), "Tanggal gajian (payday week, 25th to 1st)",
+        out.append(Moment(date(year, month, 25), "Tanggal gajian (payday)",
                           "commercial", ("gajian", "gaji", "payday", "tanggal tua",
                                          "tanggal muda", *_SHOPPING), 3))
     eid = _eid(year)
     if eid is not None:
-        out.append(Moment(eid - timedelta(days=RAMADAN_DAYS), "Awal Ramadan (Ramadan begins)",
+        out.append(Moment(eid - timedelta(days=RAMADAN_DAYS), "Awal Ramadan (the start of Ramadan)",
                           "season", ("ramadan", "ramadhan", "puasa", "bukber", "buka puasa",
                                      "ngabuburit", "takjil", "sahur"), 21))
-        out.append(Moment(eid - timedelta(days=10), "Musim mudik & THR (Lebaran season)",
+        out.append(Moment(eid - timedelta(days=10), "Musim mudik & THR (the Lebaran season)",
                           "season", ("mudik", "thr", "lebaran", "baju lebaran", "arus mudik",
                                      "parsel", "hampers"), 21))
     return tuple(out)
+
+
+def _school_year(year: int) -> date:
+    """The first school day: the Monday of the week of 13 July (14 July 2025, 13 July 2026)."""
+    day = date(year, 7, 13)
+    return day + timedelta(days=(7 - day.weekday()) % 7)
 
 
 def _client_moments(client: ClientConfig, year: int) -> list[Moment]:
@@ -132,11 +139,22 @@ def moments_between(start: date, end: date, client: ClientConfig | None = None) 
         found += _commercial(year)
         if client is not None:
             found += _client_moments(client, year)
-    kinds = {"client": 0, "holiday": 1, "commercial": 2, "season": 3}
-    chosen = [m for m in found if start <= m.day <= end]
+    kinds = {"client": 0, "holiday": 1, "sale": 2, "commercial": 2, "season": 3}
+    chosen = [m for m in found if start <= m.day <= end
+              and (m.kind != "sale" or client is None or _sells(client, m))]
     # One line per day and name: Good Friday's and Easter's shared words are not a duplicate.
     unique = {(m.day, m.name): m for m in chosen}
     return sorted(unique.values(), key=lambda m: (m.day, kinds.get(m.kind, 9), m.name))
+
+
+def _sells(client: ClientConfig, sale: Moment) -> bool:
+    """Whether a shopping festival is one of the client's moments: its field or its audience
+    names selling ("promo", "diskon", "belanja online") or the festival. A broadcaster or an
+    airline that runs a 12.12 promo says so with a keyword."""
+    words = [client.name, *client.keywords,
+             *(w for k in (*client.keyword_specs, *client.audience) for w in (k.term, *k.synonyms))]
+    text = " | ".join(words).lower()
+    return any(k in text for k in sale.keywords)
 
 
 def upcoming_moments(client: ClientConfig | None, today: date,
@@ -176,8 +194,8 @@ def moment_name(m: Moment, language: str) -> str:
     name carries both."""
     if m.name.endswith(")") and " (" in m.name:
         own, other = m.name[:-1].split(" (", 1)
-        if m.kind == "holiday" or m.kind == "season":
-            return own if language == "id" else other
-        # Commercial days go by their own name in both languages, explained in English.
-        return own if language == "id" else f"{own} ({other})"
+        # A day named by its date (11.11, 12.12) keeps that name in English, explained.
+        if language == "en" and m.kind in ("sale", "commercial") and re.search(r"\d", own):
+            return f"{own} ({other})"
+        return own if language == "id" else other
     return m.name

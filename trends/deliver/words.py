@@ -39,11 +39,11 @@ _SHORT_MONTHS = {"en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", 
 _ANGLES = {
     "en": {"soft_sell": "soft sell", "hard_sell": "hard sell",
            "behind_the_scenes": "behind the scenes", "educational": "educational",
-           "question": "question", "trust": "trust"},
+           "question": "question", "trust": "trust", "greeting": "greeting"},
     # The words Indonesian marketers use: soft/hard selling are loanwords there too.
     "id": {"soft_sell": "soft selling", "hard_sell": "hard selling",
            "behind_the_scenes": "di balik layar", "educational": "edukasi",
-           "question": "pertanyaan", "trust": "kepercayaan"},
+           "question": "pertanyaan", "trust": "kepercayaan", "greeting": "ucapan"},
 }
 _COLORS = {"id": {"blue": "biru", "orange": "oranye", "green": "hijau", "pink": "merah muda",
                   "yellow": "kuning"}}

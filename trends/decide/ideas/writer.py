@@ -41,7 +41,8 @@ __all__ = ["ANGLES", "FACT_SLOTS", "MAX_HASHTAGS", "PLATFORMS", "X_LIMIT", "Temp
            "label_hashtag", "light_ideas", "prepare_ideas", "request_for", "templates",
            "urgency", "why_text", "write_ideas", "writer_note"]
 
-ANGLES = ("soft_sell", "hard_sell", "behind_the_scenes", "educational", "question", "trust")
+ANGLES = ("soft_sell", "hard_sell", "behind_the_scenes", "educational", "question", "trust",
+          "greeting")
 PLATFORMS = ("instagram", "tiktok", "x", "facebook")
 MAX_HASHTAGS = 5
 X_LIMIT = 280
@@ -85,6 +86,7 @@ _ANGLE_FIT: dict[str, dict[str, float]] = {
     "educational": {"instagram": 3.0, "facebook": 2.0, "x": 1.0, "tiktok": 1.0},
     "behind_the_scenes": {"tiktok": 3.0, "instagram": 2.5, "facebook": 1.0, "x": 0.5},
     "trust": {"instagram": 2.0, "x": 2.0, "facebook": 2.0, "tiktok": 0.0},
+    "greeting": {"instagram": 3.0, "facebook": 2.0, "x": 1.0, "tiktok": 0.0},
 }
 # Fresh topics live on fast feeds; fading ones still reach Facebook's slower audience.
 _STATE_FIT: dict[str, dict[str, float]] = {
@@ -185,7 +187,9 @@ class _Grounds:
         return (same or found)[0] if found else None
 
     def best(self, language: str) -> Fact | None:
-        for kind in _FACT_ORDER:
+        """The strongest talking point: an amount, a number or a name ("lagi ramai, dengan
+        GBK" or "with tonight" says nothing)."""
+        for kind in ("money", "number", "name"):
             f = self.fact(kind, language)
             if f is not None:
                 return f
@@ -244,14 +248,19 @@ def prepare_ideas(client: ClientConfig, moment: Moment, local_date: date) -> lis
     seed = (client.id, key, local_date.isoformat())
     angles = _ANGLE["moment"].get(client.tone, _ANGLE["moment"]["mixed"])
     angle = angles[_stable_int(*seed, "angle") % len(angles)]
+    # A public or religious holiday is greeted, never sold on: the greeting is prepared now
+    # and posted on the day.
+    link = {"holiday": "holiday", "client": "own"}.get(moment.kind, "moment")
+    if link == "holiday":
+        angle = "greeting"
     out = []
     for lang in _languages(client):
         values = {"moment": moment_name(moment, lang),
                   "when": countdown(moment.day, local_date, lang),
                   "brand": client.name, "kw": client.keywords[0] if client.keywords else "",
                   "topic": moment_name(moment, lang)}
-        chosen = _pick(angle, lang, "moment", values, seed) or _pick("soft_sell", lang, "moment",
-                                                                      values, seed)
+        chosen = _pick(angle, lang, link, values, seed) or _pick("soft_sell", lang, link,
+                                                                  values, seed)
         if chosen is None:
             continue
         template, filled = chosen
@@ -294,14 +303,24 @@ def _answered(grounds: _Grounds) -> tuple[Question, Fact] | None:
     """A question people ask that the stories answer, with the fact that answers it."""
     for q in grounds.questions:
         for kind in _ANSWERS.get(q.cue, ()):
+            fits = [f for f in grounds.facts if f.kind == kind and _answers(q.cue, f)]
             fact = None
             if q.article is not None:
-                fact = next((f for f in grounds.facts
-                             if f.kind == kind and f.article.title == q.article.title), None)
-            fact = fact or next((f for f in grounds.facts if f.kind == kind), None)
+                fact = next((f for f in fits if f.article.title == q.article.title), None)
+            fact = fact or next(iter(fits), None)
             if fact is not None:
                 return q, fact
     return None
+
+
+def _answers(cue: str, fact: Fact) -> bool:
+    """Whether a fact of the right kind answers the question: "jam berapa" a clock time, not
+    "malam ini"; "berapa harga" a price, not "naik Rp 6.000"."""
+    if cue in ("jadwal",) and fact.kind == "time":
+        return bool(re.search(r"\d", fact.text))
+    if cue == "harga":
+        return not re.match(r"(?:naik|turun|tembus|up|down)\b", fact.text, re.I)
+    return True
 
 
 def _ideas_for(client: ClientConfig, topic: ScoredTopic, grounds: _Grounds,
@@ -667,6 +686,11 @@ def _keyword(client: ClientConfig, topic: ScoredTopic, lang: str = "id") -> str:
         # ngikutin soal timnas", never the brand's own "kopi" on a football story.
         chosen = topic.link_terms[0]
     chosen = chosen or (client.keywords[0] if client.keywords else client.name)
+    if lang == "en" and not _english_form(client, chosen):
+        # An English idea says a keyword in English: "live broadcast", never "keep nonton
+        # running"; the next keyword that has an English form when this one has none.
+        chosen = next((kw for kw in [*topic.link_terms, *topic.matched, *client.keywords]
+                       if kw.lower() not in label and _english_form(client, kw)), chosen)
     if lang == "en":
         spec = next((k for k in (*client.keyword_specs, *client.audience) if k.term == chosen),
                     None)
@@ -674,6 +698,13 @@ def _keyword(client: ClientConfig, topic: ScoredTopic, lang: str = "id") -> str:
         if english and not _reads_english(chosen):
             return english[0]
     return chosen
+
+
+def _english_form(client: ClientConfig, keyword: str) -> bool:
+    if _reads_english(keyword):
+        return True
+    spec = next((k for k in (*client.keyword_specs, *client.audience) if k.term == keyword), None)
+    return any(_reads_english(s) for s in (spec.synonyms if spec else ()))
 
 
 def _venue(client: ClientConfig) -> str | None:
