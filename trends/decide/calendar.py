@@ -85,7 +85,7 @@ def _commercial(year: int) -> tuple[Moment, ...]:
         Moment(_school_year(year), "Tahun ajaran baru (the new school year)", "season",
                ("sekolah", "back to school", "tahun ajaran baru", "seragam", "siswa",
                 "perlengkapan sekolah"), 14),
-        Moment(date(year, 12, 20), "Liburan akhir tahun (the year-end holidays)", "season",
+        Moment(date(year, 12, 20), "Liburan akhir tahun (the year-end holiday season)", "season",
                ("liburan", "akhir tahun", "year-end", "year end", "libur nataru", "nataru",
                 "tahun baru"), 14),
     ]
@@ -158,12 +158,13 @@ def _sells(client: ClientConfig, sale: Moment) -> bool:
 
 
 def upcoming_moments(client: ClientConfig | None, today: date,
-                     lead_days: int | None = None) -> list[Moment]:
+                     lead_days: int | None = None, *, reach: int = 1) -> list[Moment]:
     """The moments worth preparing for from today on: each as far ahead as it needs (its
-    `lead_days`), or all of the next `lead_days` days when given. What the digest shows."""
-    horizon = lead_days if lead_days is not None else _MAX_LEAD
+    `lead_days`, times `reach`), or all of the next `lead_days` days when given. What the
+    digest shows (reach 1)."""
+    horizon = lead_days if lead_days is not None else _MAX_LEAD * reach
     return [m for m in moments_between(today, today + timedelta(days=horizon), client)
-            if lead_days is not None or (m.day - today).days <= m.lead_days]
+            if lead_days is not None or (m.day - today).days <= m.lead_days * reach]
 
 
 _MAX_LEAD = 90

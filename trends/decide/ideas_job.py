@@ -162,7 +162,11 @@ def _something_to_post(client: ClientConfig, scored: list[ScoredTopic],
         if made:
             out += made
             break
-    for m in moments:
+    # The moments the digest shows first; on a day with nothing else at all, the next one
+    # within twice its lead (payday in six days, Christmas in four weeks): early, not stale.
+    later = [] if out else [m for m in upcoming_moments(client, day, reach=2)
+                            if m not in moments]
+    for m in [*moments, *later]:
         if m.day > day:
             made = prepare_ideas(client, m, day)
             if made:

@@ -187,9 +187,9 @@ class _Grounds:
         return (same or found)[0] if found else None
 
     def best(self, language: str) -> Fact | None:
-        """The strongest talking point: an amount, a number or a name ("lagi ramai, dengan
-        GBK" or "with tonight" says nothing)."""
-        for kind in ("money", "number", "name"):
+        """The strongest talking point: an amount or a number ("lagi ramai, dengan GBK",
+        "with tonight" or a bare name say nothing of what happened)."""
+        for kind in ("money", "number"):
             f = self.fact(kind, language)
             if f is not None:
                 return f
