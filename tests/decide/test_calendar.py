@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from trends.config import ClientConfig, ClientDate, load_config
+from trends.config import ClientConfig, ClientDate, Keyword, load_config
 from trends.decide.calendar import countdown, moment_name, moments_between, upcoming_moments
 from trends.decide.relevance import score_topic
 from trends.errors import ConfigError
@@ -140,9 +140,14 @@ def test_a_shopping_festival_is_a_moment_only_for_a_brand_that_sells() -> None:
     # a broadcaster that runs a 12.12 promo says so with a keyword
     promo = dataclasses.replace(broadcaster, keywords=("siaran langsung", "promo"))
     assert any(m.kind == "sale" for m in upcoming_moments(promo, day))
-    # payday and the holidays are every brand's
-    assert any(m.name.startswith("Tanggal gajian")
-               for m in upcoming_moments(broadcaster, date(2026, 12, 23)))
+    # payday is a brand's when its audience names it or it sells hard; holidays are everyone's
+    payday = date(2026, 12, 23)
+    assert not any(m.name.startswith("Tanggal gajian")
+                   for m in upcoming_moments(broadcaster, payday))
+    for c in (dataclasses.replace(broadcaster, tone="hard_sell"),
+              dataclasses.replace(broadcaster, audience=(Keyword("gajian"),))):
+        assert any(m.name.startswith("Tanggal gajian") for m in upcoming_moments(c, payday))
+    assert any(m.kind == "holiday" for m in upcoming_moments(broadcaster, date(2026, 12, 20)))
 
 
 def test_the_school_year_starts_on_a_monday_and_english_names_read_as_names() -> None:

@@ -236,7 +236,7 @@ def test_templates_name_only_known_slots_and_ground_every_caption() -> None:
         caption = {n for _, n, _, _ in string.Formatter().parse(t.caption) if n}
         if t.links in (("moment",), ("own",)):
             assert {"moment", "when"} <= caption, t
-        elif t.links == ("holiday",):     # a greeting, posted on the day: no countdown in it
+        elif t.links in (("holiday",), ("independence",)):   # greeted on the day: no countdown
             assert "moment" in caption and "when" not in names, t
         else:
             assert caption & FACT_SLOTS, t
@@ -297,3 +297,14 @@ def test_an_english_idea_says_a_keyword_that_has_an_english_form() -> None:
                     for i in write_ideas(tv, [match], DAY + timedelta(days=d),
                                          questions_per_day=0))
     assert "nonton" not in text and "live broadcast" in text
+
+
+def test_independence_day_is_festive_and_a_forecast_stays_a_forecast() -> None:
+    merdeka = next(m for m in moments_between(date(2026, 8, 17), date(2026, 8, 17))
+                   if m.kind == "holiday")
+    [idea] = prepare_ideas(client(), merdeka, date(2026, 8, 10))
+    assert idea.angle == "greeting" and idea.hook.startswith("Dirgahayu")
+    sale = [i for i in write_ideas(client(languages=("id", "en"), keywords=("harbolnas",)),
+                                   [SALE], DAY) if "31" in i.caption]
+    assert sale and all("diprediksi tembus Rp 31 triliun" in i.caption for i in sale
+                        if i.language == "id")

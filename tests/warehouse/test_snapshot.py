@@ -17,7 +17,7 @@ from tests.feeds import news_entries, rss, sources_toml
 from trends.cli import main
 from trends.collect.ingest_job import ingest
 from trends.config import Config, load_config
-from warehouse.db import OLDEST_READER, READABLE_STORAGE, storage_number
+from warehouse.db import OLDEST_READER, READABLE_STORAGE, migrations, storage_number
 from warehouse.snapshot import open_reader, publish
 from warehouse.writer import open_writer
 
@@ -234,7 +234,8 @@ def test_the_oldest_supported_duckdb_opens_the_snapshot(config: Config) -> None:
                          check=False, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == {"version": OLDEST_READER, "items": 5, "stories": 5,
-                                      "day": "2026-11-22", "migrations": 13}
+                                      "day": "2026-11-22",
+                                      "migrations": max(v for v, _, _ in migrations())}
 
 
 ANALYST = ROOT / ".venv" / "analyst"

@@ -141,20 +141,25 @@ def moments_between(start: date, end: date, client: ClientConfig | None = None) 
             found += _client_moments(client, year)
     kinds = {"client": 0, "holiday": 1, "sale": 2, "commercial": 2, "season": 3}
     chosen = [m for m in found if start <= m.day <= end
-              and (m.kind != "sale" or client is None or _sells(client, m))]
+              and (client is None or _concerns(client, m))]
     # One line per day and name: Good Friday's and Easter's shared words are not a duplicate.
     unique = {(m.day, m.name): m for m in chosen}
     return sorted(unique.values(), key=lambda m: (m.day, kinds.get(m.kind, 9), m.name))
 
 
-def _sells(client: ClientConfig, sale: Moment) -> bool:
-    """Whether a shopping festival is one of the client's moments: its field or its audience
-    names selling ("promo", "diskon", "belanja online") or the festival. A broadcaster or an
-    airline that runs a 12.12 promo says so with a keyword."""
+def _concerns(client: ClientConfig, m: Moment) -> bool:
+    """Whether a moment is one of the client's. Holidays (greeted) and its own dates always
+    are. A shopping festival is when its field or audience names selling ("promo", "diskon",
+    "belanja online") or the festival: a broadcaster or an airline that runs a 12.12 promo
+    says so with a keyword. A season or payday is when they name it ("bukber" for Ramadan,
+    "gajian" for payday), or when the brand sells hard: it has offers to announce."""
+    if m.kind in ("holiday", "client"):
+        return True
     words = [client.name, *client.keywords,
              *(w for k in (*client.keyword_specs, *client.audience) for w in (k.term, *k.synonyms))]
     text = " | ".join(words).lower()
-    return any(k in text for k in sale.keywords)
+    named = any(k in text for k in m.keywords)
+    return named if m.kind == "sale" else named or client.tone == "hard_sell"
 
 
 def upcoming_moments(client: ClientConfig | None, today: date,

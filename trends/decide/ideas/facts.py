@@ -163,11 +163,12 @@ def find_questions(articles: Sequence[Article], queries: Sequence[str] = ()) -> 
 
 # Words before a number that say what it measures: "ludes dalam 7 menit", "diskon hingga 50
 # persen", "tembus Rp 31 triliun", and the qualifiers a number never loses: "harga mulai Rp 6
-# juta" is not a price of Rp 6 juta.
+# juta" is not a price of Rp 6 juta, "diprediksi tembus Rp 31 triliun" is a forecast.
 _LEAD = re.compile(r"((?:\b(?:diskon|potongan|cashback|ludes|habis|terjual|naik|turun|tembus|"
                    r"capai|mencapai|hingga|sampai|dalam|lebih dari|sebanyak|mulai|mulai dari|"
-                   r"sekitar|kurang dari|minimal|maksimal|sold out|up to|over|in|to|from|"
-                   r"starting at|about|around)\s){1,2})$", re.I)
+                   r"diprediksi|diperkirakan|ditargetkan|diproyeksikan|target|expected to|"
+                   r"forecast to|predicted to|sekitar|kurang dari|minimal|maksimal|sold out|"
+                   r"up to|over|in|to|from|starting at|about|around)\s){1,2})$", re.I)
 
 
 def _with_lead(text: str, start: int, value: str) -> str:

@@ -134,7 +134,9 @@ _LEADS_EN = {"ludes dalam": "sold out in", "habis dalam": "gone in", "ludes": "s
              "lebih dari": "more than", "sebanyak": "", "mulai dari": "from", "mulai": "from",
              "sekitar": "about", "kurang dari": "less than", "minimal": "at least",
              "maksimal": "at most", "naik": "up", "turun": "down", "dalam": "in",
-             "pukul": "at"}
+             "pukul": "at", "diprediksi tembus": "forecast to top", "diprediksi": "forecast",
+             "diperkirakan": "expected", "ditargetkan": "targeted", "diproyeksikan": "projected",
+             "target": "a target of"}
 _LEADS_ID = {"sold out in": "ludes dalam", "sold out": "ludes", "up to": "hingga",
              "more than": "lebih dari", "starting at": "mulai", "from": "mulai",
              "about": "sekitar", "around": "sekitar", "over": "lebih dari", "in": "dalam"}
@@ -251,7 +253,9 @@ def prepare_ideas(client: ClientConfig, moment: Moment, local_date: date) -> lis
     # A public or religious holiday is greeted, never sold on: the greeting is prepared now
     # and posted on the day.
     link = {"holiday": "holiday", "client": "own"}.get(moment.kind, "moment")
-    if link == "holiday":
+    if link == "holiday" and "17 agustus" in moment.keywords:
+        link = "independence"             # Dirgahayu RI: festive, not a wish for peace
+    if link in ("holiday", "independence"):
         angle = "greeting"
     out = []
     for lang in _languages(client):
