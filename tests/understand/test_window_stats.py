@@ -119,7 +119,7 @@ def _as_ofs(latest: datetime) -> list[datetime]:
 
 
 # The default run compares a smaller warehouse; the slow suite the full one.
-SCALES = [pytest.param(0.2, id="quick"), pytest.param(1.0, id="full", marks=pytest.mark.slow)]
+SCALES = [pytest.param(0.1, id="quick"), pytest.param(1.0, id="full", marks=pytest.mark.slow)]
 
 
 @pytest.mark.parametrize("scale", SCALES)
