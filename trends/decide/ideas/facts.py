@@ -63,7 +63,8 @@ _MONTHS_EN = ("january february march april may june july august september octob
 _MONTH = "|".join(_MONTHS_ID + _MONTHS_EN + ["agu", "okt", "des", "sept"])
 _MONEY = re.compile(
     r"(?:Rp\.?\s?|IDR\s?|US\$\s?|\$)\d[\d.,]*(?:\s?(?:triliun|miliar|juta|ribu|rb|jt|"
-    r"trillion|billion|million|thousand|[TMK])\b)?", re.I)
+    r"trillion|billion|million|thousand|[TMK])\b)?(?:\s?(?:per|/)\s?(?:gram|kg|liter|"
+    r"bulan|tahun|orang|unit|malam|hari|month|year|person|night|day)\b)?", re.I)
 _UNITS_ID = ("persen|menit|jam|detik|hari|pekan|minggu|bulan|tahun|orang|warga|pekerja|"
              "penonton|pendaki|korban|siswa|peserta|unit|ton|kg|km|meter|liter|kelurahan|desa|"
              "rumah|gol|kali|negara|kota|sekolah|toko|merek|produk|tiket|penumpang|pemudik|"
@@ -202,6 +203,8 @@ def _says_something(kind: str, value: str, label: set[str]) -> bool:
     if kind in (PLACE, NAME_FACT):
         if not words or set(words) <= label or re.search(r"\d", value):
             return False
+    if kind == NAME_FACT and len(value.split()) > 3:
+        return False       # "Halid Guyur Bonus Petenis Indonesia" is a headline, not a name
     if kind == NUMBER and _MAGNITUDE.match(value):
         return False
     return len(re.sub(r"[^\w]", "", value)) > 2

@@ -36,6 +36,7 @@ from trends.decide.ideas.facts import Fact, Question, find_facts, find_questions
 from trends.decide.ideas.llm import WriteRequest
 from trends.decide.safety import Sensitivity, warning_text
 from trends.models import Idea, Moment, ScoredTopic
+from trends.understand.labels import VERB, word_class
 
 __all__ = ["ANGLES", "FACT_SLOTS", "MAX_HASHTAGS", "PLATFORMS", "X_LIMIT", "Template",
            "label_hashtag", "light_ideas", "prepare_ideas", "request_for", "templates",
@@ -683,8 +684,12 @@ def _keyword(client: ClientConfig, topic: ScoredTopic, lang: str = "id") -> str:
     English idea, the keyword's English synonym when it has one ("siaran langsung" is "live
     broadcast")."""
     label = topic.label.lower()
-    chosen = next((kw for kw in [*topic.link_terms, *topic.matched, *client.keywords]
-                   if kw.lower() not in label), None)
+    candidates = [kw for kw in [*topic.link_terms, *topic.matched, *client.keywords]
+                  if kw.lower() not in label]
+    # A thing the brand does, named: "urusan siaran langsung lancar" before "urusan nonton
+    # lancar" (a phrase before a single word, a noun before a verb).
+    ranked = sorted(candidates, key=lambda kw: (len(kw.split()) < 2, _verb(kw)))
+    chosen = next(iter(ranked), None)
     if topic.link == "audience" and topic.link_terms:
         # What the audience follows most, even when the label says it too: "buat kamu yang
         # ngikutin soal timnas", never the brand's own "kopi" on a football story.
@@ -702,6 +707,11 @@ def _keyword(client: ClientConfig, topic: ScoredTopic, lang: str = "id") -> str:
         if english and not _reads_english(chosen):
             return english[0]
     return chosen
+
+
+def _verb(keyword: str) -> bool:
+    words = keyword.lower().split()
+    return len(words) == 1 and word_class(words[0]) == VERB
 
 
 def _english_form(client: ClientConfig, keyword: str) -> bool:
