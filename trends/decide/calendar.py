@@ -140,14 +140,22 @@ def moments_between(start: date, end: date, client: ClientConfig | None = None) 
         if client is not None:
             found += _client_moments(client, year)
     kinds = {"client": 0, "holiday": 1, "sale": 2, "commercial": 2, "season": 3}
+    said = _said(client) if client is not None else ""
     chosen = [m for m in found if start <= m.day <= end
-              and (client is None or _concerns(client, m))]
+              and (client is None or _concerns(client, said, m))]
     # One line per day and name: Good Friday's and Easter's shared words are not a duplicate.
     unique = {(m.day, m.name): m for m in chosen}
     return sorted(unique.values(), key=lambda m: (m.day, kinds.get(m.kind, 9), m.name))
 
 
-def _concerns(client: ClientConfig, m: Moment) -> bool:
+def _said(client: ClientConfig) -> str:
+    """Everything the client's brief names: its name, keywords, synonyms and audience."""
+    words = [client.name, *client.keywords,
+             *(w for k in (*client.keyword_specs, *client.audience) for w in (k.term, *k.synonyms))]
+    return " | ".join(words).lower()
+
+
+def _concerns(client: ClientConfig, said: str, m: Moment) -> bool:
     """Whether a moment is one of the client's. Holidays (greeted) and its own dates always
     are. A shopping festival is when its field or audience names selling ("promo", "diskon",
     "belanja online") or the festival: a broadcaster or an airline that runs a 12.12 promo
@@ -155,10 +163,7 @@ def _concerns(client: ClientConfig, m: Moment) -> bool:
     "gajian" for payday), or when the brand sells hard: it has offers to announce."""
     if m.kind in ("holiday", "client"):
         return True
-    words = [client.name, *client.keywords,
-             *(w for k in (*client.keyword_specs, *client.audience) for w in (k.term, *k.synonyms))]
-    text = " | ".join(words).lower()
-    named = any(k in text for k in m.keywords)
+    named = any(k in said for k in m.keywords)
     return named if m.kind == "sale" else named or client.tone == "hard_sell"
 
 

@@ -156,7 +156,8 @@ def _something_to_post(client: ClientConfig, scored: list[ScoredTopic],
     worth it (not today's: a post about today is late); each labelled as such."""
     out: list[Idea] = []
     safe = [t for t in scored if not t.sensitivity and not blocked.get(t.key)
-            and not skip_advised(t) and t.breadth >= 2 and _calm(t)]
+            and not skip_advised(t) and t.breadth >= 2
+            and light_enough(t.label, [a.title for a in t.articles])]
     for t in sorted(safe, key=lambda t: (-t.trend, t.key))[:5]:
         made = light_ideas(client, _trim(t), day)
         if made:
@@ -173,10 +174,6 @@ def _something_to_post(client: ClientConfig, scored: list[ScoredTopic],
                 out += made
                 break
     return out
-
-
-def _calm(topic: ScoredTopic) -> bool:
-    return light_enough(topic.label, [a.title for a in topic.articles])
 
 
 def rewrite(drafts: list[Draft], env: Env) -> tuple[list[tuple[Draft, Idea]], str]:

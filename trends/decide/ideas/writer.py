@@ -50,7 +50,6 @@ X_LIMIT = 280
 _LANGUAGE_ORDER = ("id", "en")
 # Slots a story fills: a caption needs one of them (the label alone never makes a caption).
 FACT_SLOTS = frozenset({"money", "number", "time", "date", "place", "name", "fact", "answer"})
-_CALENDAR_SLOTS = frozenset({"moment", "when"})
 
 # The angle a link takes with each tone. A brand never disclaims its own field: there is no
 # "not our field" angle at all, and light buzz is only ever a question to followers.
@@ -462,20 +461,29 @@ def _fact_text(fact: Fact, lang: str) -> str:
     if fact.kind in ("money", "number", "time"):
         text = re.sub(r"[A-Za-z]+", lambda m: m.group(0) if m.group(0).isupper()
                       and len(m.group(0)) > 1 else m.group(0).lower(), text)
-        text = re.sub(r"\brp\b", "Rp", text, flags=re.I)
-        table = _UNITS_EN if lang == "en" else _UNITS_ID if fact.language == "en" else {}
-        if fact.language != lang:
-            table = table | (_LEADS_EN if lang == "en" else _LEADS_ID)
-        # One pass over the text, longest words first, so that a translation is never
-        # translated again ("dalam" -> "in" must not become "dalam" once more).
-        if table:
-            words = sorted(table, key=len, reverse=True)
-            pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.I)
+        text = re.sub(r"\brp(?=[\s\d]|$)", "Rp", text, flags=re.I)   # "rp700 juta" too
+        translation = _translation(lang, fact.language)
+        if translation is not None:
+            table, pattern = translation
             text = pattern.sub(lambda m: table[m.group(0).lower()], text)
     if fact.kind == "time" and re.match(r"\d", text):
         # "is on at 19.30 WIB"; "Timnas vs Arab Saudi pukul 19.30 WIB"
         text = f"at {text}" if lang == "en" else f"pukul {text}"
     return " ".join(text.split())
+
+
+@cache
+def _translation(lang: str, source: str) -> tuple[dict[str, str], re.Pattern[str]] | None:
+    """The words a fact of a `source`-language story changes to be read in `lang`, and one
+    pattern for them, longest first, so that a translation is never translated again
+    ("dalam" -> "in" must not become "dalam" once more). None when nothing changes."""
+    table = _UNITS_EN if lang == "en" else _UNITS_ID if source == "en" else {}
+    if source != lang:
+        table = table | (_LEADS_EN if lang == "en" else _LEADS_ID)
+    if not table:
+        return None
+    words = sorted(table, key=len, reverse=True)
+    return table, re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.I)
 
 
 def _shape(platform: str, hook: str, caption: str,
@@ -588,23 +596,24 @@ def writer_note(ideas: Iterable[Idea], language: str = "en") -> str:
     if not writers:
         return ""
     llm = writers.count("llm")
-    if language == "id":
-        if llm == len(writers):
-            return "Hook dan caption ditulis LLM: cek lagi dengan sumbernya."
-        if "template-fallback" in writers:
-            return (f"{len(writers) - llm} dari {len(writers)} ide ditulis dari template: "
-                    "endpoint LLM tidak memberi jawaban yang bisa dipakai.")
-        if llm:
-            return f"{llm} dari {len(writers)} ide ditulis LLM, sisanya dari template."
-        return "Hook dan caption ditulis dari template (tanpa LLM)."
-    if llm == len(writers):
-        return "Hooks and captions written by the LLM: check them against the sources."
-    if "template-fallback" in writers:
-        return (f"{len(writers) - llm} of {len(writers)} ideas written from templates: "
-                "the LLM endpoint did not answer usefully.")
-    if llm:
-        return f"{llm} of {len(writers)} ideas written by the LLM, the rest from templates."
-    return "Hooks and captions written from templates (no LLM configured)."
+    case = ("llm" if llm == len(writers) else "fallback" if "template-fallback" in writers
+            else "some" if llm else "templates")
+    return _WRITER_NOTES["id" if language == "id" else "en"][case].format(
+        llm=llm, total=len(writers), templates=len(writers) - llm)
+
+
+_WRITER_NOTES = {
+    "id": {"llm": "Hook dan caption ditulis LLM: cek lagi dengan sumbernya.",
+           "fallback": "{templates} dari {total} ide ditulis dari template: endpoint LLM tidak "
+                       "memberi jawaban yang bisa dipakai.",
+           "some": "{llm} dari {total} ide ditulis LLM, sisanya dari template.",
+           "templates": "Hook dan caption ditulis dari template (tanpa LLM)."},
+    "en": {"llm": "Hooks and captions written by the LLM: check them against the sources.",
+           "fallback": "{templates} of {total} ideas written from templates: the LLM endpoint "
+                       "did not answer usefully.",
+           "some": "{llm} of {total} ideas written by the LLM, the rest from templates.",
+           "templates": "Hooks and captions written from templates (no LLM configured)."},
+}
 
 
 def urgency(state: str, language: str, window: str = "") -> str:
