@@ -249,8 +249,12 @@ def _replay(config: Config, args: argparse.Namespace) -> int:
     from warehouse.writer import open_writer
 
     with open_writer(config.warehouse, wait=120.0) as con:
-        print(replay(con, config, args.replay, args.source).text())
-    return EXIT_OK
+        summary = replay(con, config, args.replay, args.source)
+    print(summary.text())
+    for line in summary.problems:           # partial failures are warnings, with the reason
+        print(f"warning: {line}", file=sys.stderr)
+    # The replay did not do what it exists for when no snapshot it read could be used.
+    return EXIT_FAILED if summary.loaded and summary.failed == summary.loaded else EXIT_OK
 
 
 def _cmd_score(args: argparse.Namespace) -> int:

@@ -96,7 +96,20 @@ def test_cli_replay_and_its_errors(archive: Path, write_config, capsys) -> None:
     path = write_config(CONFIG)
     assert main(["--config", str(path), "ingest", "--replay", str(archive), "--source",
                  "Arsip"]) == 0
-    assert "replayed 6 snapshots of Arsip" in capsys.readouterr().out
+    out = capsys.readouterr()
+    assert "replayed 6 snapshots of Arsip" in out.out
+    # each failed snapshot is a warning with its reason, not only a count
+    assert [line for line in out.err.splitlines() if line.startswith("warning: snapshot")] == [
+        "warning: snapshot 20250702T120000Z_broken.xml failed: not_a_feed (no feed found in "
+        "the response)",
+        "warning: snapshot 20250702T130000Z_empty.xml failed: empty_body (the server sent no "
+        "content)"]
+    broken = archive.parent / "all-broken"
+    broken.mkdir()
+    (broken / "20250701T100000Z_x.xml").write_bytes(b"\n")
+    assert main(["--config", str(path), "ingest", "--replay", str(broken), "--source",
+                 "Arsip"]) == 1                      # nothing it read could be used
+    assert "empty_body" in capsys.readouterr().err
     assert main(["--config", str(path), "ingest", "--replay", str(archive)]) == 2
     assert "--replay needs --source" in capsys.readouterr().err
     assert main(["--config", str(path), "ingest", "--replay", str(archive / "nope"),

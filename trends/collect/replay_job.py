@@ -42,6 +42,7 @@ class ReplaySummary:
     loaded: int = 0              # snapshots read this time
     already: int = 0             # snapshots a previous replay loaded
     failed: int = 0              # snapshots recorded as errors
+    problems: list[str] = field(default_factory=list)   # one line per failed snapshot, why
     skipped: list[str] = field(default_factory=list)   # files without a capture time
     new_items: int = 0
     first: datetime | None = None
@@ -111,6 +112,9 @@ def replay(con: duckdb.DuckDBPyConnection, config: Config, folder: str | Path,
         _store(con, ingest_report, results)
         summary.new_items += ingest_report.new_items
         summary.failed += len(ingest_report.failed)
+        summary.problems += [f"snapshot {r.url.rsplit('/', 1)[-1]} failed: {r.reason}"
+                             + (f" ({r.detail})" if r.detail else "")
+                             for r in ingest_report.failed]
     summary.loaded = len(todo)
     if todo:
         summary.first, summary.last = todo[0][0], todo[-1][0]
