@@ -308,3 +308,16 @@ def test_independence_day_is_festive_and_a_forecast_stays_a_forecast() -> None:
                                    [SALE], DAY) if "31" in i.caption]
     assert sale and all("diprediksi tembus Rp 31 triliun" in i.caption for i in sale
                         if i.language == "id")
+
+
+def test_the_score_line_counts_the_ideas_a_digest_shows() -> None:
+    from trends.decide.ideas_job import Draft, ScoreSummary
+
+    nyepi = next(m for m in moments_between(date(2026, 3, 19), date(2026, 3, 19))
+                 if m.kind == "holiday")
+    c = client(languages=("id", "en"))
+    ideas = write_ideas(c, [MATCH], DAY, questions_per_day=0) + prepare_ideas(c, nyepi, DAY)
+    summary = ScoreSummary(as_of=NOON, extracted=0, candidates=3, topics=1, drafts=[
+        Draft(client=c, day=DAY, as_of=NOON, ideas=ideas, topics={})])
+    # two languages of one topic are one idea; a prepared greeting is said apart
+    assert summary.text().endswith("ideas per client: kopi-nusantara: 2 (1 to prepare)")

@@ -68,11 +68,20 @@ class ScoreSummary:
     llm_note: str = ""               # what the LLM writer did, when one is configured
 
     def text(self) -> str:
-        picks = ", ".join(f"{cid}: {len(ts)}" for cid, ts in self.selected.items())
+        # Ideas a client's digest shows, one per topic or moment whatever its languages; the
+        # ones that only prepare for a moment or lightly join the day's buzz are said apart.
+        picks = ", ".join(f"{d.client.id}: {_count(d.ideas)}" for d in self.drafts)
         line = (f"scored {self.candidates} candidates into {self.topics} topics as of "
                 f"{self.as_of:%Y-%m-%d %H:%M} UTC "
                 f"({self.extracted} items newly extracted); ideas per client: {picks or 'none'}")
         return line + (f"; {self.llm_note}" if self.llm_note else "")
+
+
+def _count(ideas: list[Idea]) -> str:
+    kinds = {i.topic_key: i.kind for i in ideas}
+    extra = [f"{n} {word}" for kind, word in (("prepare", "to prepare"), ("light", "light"))
+             if (n := sum(k == kind for k in kinds.values()))]
+    return f"{len(kinds)}" + (f" ({', '.join(extra)})" if extra else "")
 
 
 def score(con: duckdb.DuckDBPyConnection, config: Config, *, as_of: datetime | None = None,
