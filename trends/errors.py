@@ -8,14 +8,12 @@ TrendsError
 │   └── PermanentFetchError   not worth retrying: 4xx, too large, not a feed
 ├── WarehouseError     the DuckDB file cannot be opened or migrated
 └── DeliveryError      Slack refused or could not be reached; the digest stays in the outbox
-    └── PartialDeliveryError  the parent message went out, a thread reply did not
 """
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "DeliveryError", "FetchError", "PartialDeliveryError",
-           "PermanentFetchError", "StoragePathError", "TransientFetchError", "TrendsError",
-           "WarehouseError"]
+__all__ = ["ConfigError", "DeliveryError", "FetchError", "PermanentFetchError",
+           "StoragePathError", "TransientFetchError", "TrendsError", "WarehouseError"]
 
 
 class TrendsError(Exception):
@@ -73,15 +71,3 @@ class WarehouseError(TrendsError):
 
 class DeliveryError(TrendsError):
     """A digest or alert could not be delivered; it stays pending in the outbox."""
-
-
-class PartialDeliveryError(DeliveryError):
-    """The top-level message was posted but a thread reply was not.
-
-    `ts` is the posted parent's ts: record it, since posting again would duplicate the digest.
-    """
-
-    def __init__(self, message: str, *, ts: str, posted: int) -> None:
-        super().__init__(message)
-        self.ts = ts
-        self.posted = posted
