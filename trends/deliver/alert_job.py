@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -21,11 +21,13 @@ from trends.collect.normalize import utcnow
 from trends.config import ClientConfig, Config, Env
 from trends.deliver.blocks import article_link, clean, clip, context, escape, header, section
 from trends.deliver.outbox import Entry, deliver
-from trends.deliver.slack import Sender
 from trends.deliver.words import phrase, say, state_word
 from trends.models import Article
 from warehouse import deliver as sql
 from warehouse import understand as topics_sql
+
+if TYPE_CHECKING:   # slack_sdk is imported only when a message is really sent
+    from trends.deliver.slack import Sender
 
 __all__ = ["ALERT_EVENT", "AlertSummary", "run_alerts", "render_alert", "alert_text"]
 

@@ -23,13 +23,14 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from trends import progress
 from trends.collect.normalize import utcnow
 from trends.config import ClientConfig, Config, Env
+from trends.decide.calendar import upcoming_moments
 from trends.deliver.charts import COLOR_NAMES, sparkline_png
 from trends.deliver.outbox import Entry, deliver
 from trends.deliver.render import (
@@ -39,13 +40,15 @@ from trends.deliver.render import (
     render_messages,
     render_text,
 )
-from trends.deliver.slack import Sender
 from trends.deliver.words import color_word, say
 from trends.errors import DeliveryError
 from trends.models import Article, Digest, Idea
 from warehouse import collect as ingest_sql
 from warehouse import decide as decide_sql
 from warehouse import deliver as outbox
+
+if TYPE_CHECKING:   # slack_sdk is imported only when a message is really sent
+    from trends.deliver.slack import Sender
 
 __all__ = ["CHART_DAYS", "CHART_OWED_DAYS", "CHART_TOPICS", "DELIVERY_WORKERS", "DIGEST_EVENT",
            "DigestSummary", "build_digest", "chart_series", "digest_id", "is_due", "render",
@@ -99,23 +102,11 @@ def build_digest(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date
     configured ones; all when None) whose latest fetch failed, with its reason: a digest built
     while they fail was built blind to them."""
     ideas = [_idea(r) for r in decide_sql.load_ideas(con, client.id, day)]
-    digest = Digest(client_id=client.id, client_name=client.name, channel=client.channel,
-                    local_date=day, languages=list(client.languages), ideas=ideas,
-                    failing_sources=ingest_sql.failing_sources(con, now), generated_at=now,
-                    failed_today=ingest_sql.failing_now(con, sources))
-    _add_moments(con, client, day, digest)
-    return digest
-
-
-def _add_moments(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date,
-                 digest: Digest) -> None:
-    # Calendar moments of the days ahead (trends/decide/calendar.py); a calendar that cannot be read
-    # must not cost the day's digest.
-    try:
-        from trends.decide.calendar import upcoming_moments
-    except ImportError:
-        return
-    digest.moments = list(upcoming_moments(client, day))
+    return Digest(client_id=client.id, client_name=client.name, channel=client.channel,
+                  local_date=day, languages=list(client.languages), ideas=ideas,
+                  failing_sources=ingest_sql.failing_sources(con, now), generated_at=now,
+                  failed_today=ingest_sql.failing_now(con, sources),
+                  moments=list(upcoming_moments(client, day)))
 
 
 def render(d: Digest, fmt: str) -> str:
@@ -199,10 +190,15 @@ def _deliver_all(con: duckdb.DuckDBPyConnection,
     own DuckDB cursor (one per thread, as DuckDB wants), deliver many clients in the time of
     the slowest few. Every worker writes only its own client's outbox rows.
     """
+    # Read once for every worker: each changes only its own client's rows.
+    owed = outbox.unsent_digests(con)
+
     def work(client: ClientConfig, the_day: date, digest: Digest | None) -> None:
         cur = con.cursor()
         try:
-            _retry_earlier(cur, client, the_day, sender, now, summary)
+            for cid, day in owed:       # oldest first
+                if cid == client.id and day != the_day:
+                    _send(cur, client, day, sender, now, summary)
             if digest is not None:
                 _send(cur, client, the_day, sender, now, summary)
         finally:
@@ -393,13 +389,6 @@ def _upload_chart(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: dat
         return
     outbox.mark_chart_sent(con, client.id, day, file_id)
     summary.charts.append(f"{client.id}/{day}")
-
-
-def _retry_earlier(con: duckdb.DuckDBPyConnection, client: ClientConfig, today: date,
-                   sender: Sender, now: datetime, summary: DigestSummary) -> None:
-    for cid, day in outbox.unsent_digests(con):
-        if cid == client.id and day != today:
-            _send(con, client, day, sender, now, summary)
 
 
 def _idea(r: dict[str, object]) -> Idea:

@@ -22,15 +22,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from trends.collect.normalize import utcnow
 from trends.config import Config
-from trends.deliver.slack import Sender
 from trends.errors import DeliveryError
 from warehouse import deliver as sql
+
+if TYPE_CHECKING:   # slack_sdk is imported only when a message is really sent
+    from trends.deliver.slack import Sender
 
 __all__ = ["READ_DAYS", "VERDICTS", "VERDICT_ORDER", "FeedbackSummary", "collect",
            "weekly_summary"]

@@ -25,11 +25,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from trends.collect.normalize import slack_time, utcnow
-from trends.deliver.slack import Sender
 from trends.errors import DeliveryError
+
+if TYPE_CHECKING:   # slack_sdk is imported only when a message is really sent
+    from trends.deliver.slack import Sender
 
 __all__ = ["LOOKUP_MARGIN", "Delivery", "Entry", "Ledger", "deliver", "part_id"]
 
