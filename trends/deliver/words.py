@@ -28,14 +28,6 @@ _MONTHS = {
     "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
            "September", "Oktober", "November", "Desember"),
 }
-# Indonesian abbreviations as calendars print them (Agu, not Agt; Des, not Dec).
-_SHORT_WEEKDAYS = {"en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-                   "id": ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")}
-_SHORT_MONTHS = {"en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
-                        "Nov", "Dec"),
-                 "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt",
-                        "Nov", "Des")}
-
 _ANGLES = {
     "en": {"soft_sell": "soft sell", "hard_sell": "hard sell",
            "behind_the_scenes": "behind the scenes", "educational": "educational",
@@ -138,7 +130,9 @@ def long_date(d: date, language: str) -> str:
 def short_date(d: date, language: str) -> str:
     """'Sat 12 Dec' in English, 'Sab 12 Des' in Indonesian."""
     lang = _lang(language)
-    return f"{_SHORT_WEEKDAYS[lang][d.weekday()]} {d.day} {_SHORT_MONTHS[lang][d.month - 1]}"
+    # The first three letters in both languages, as Indonesian calendars print them too
+    # (Agu, not Agt; Des, not Dec).
+    return f"{_WEEKDAYS[lang][d.weekday()][:3]} {d.day} {_MONTHS[lang][d.month - 1][:3]}"
 
 
 def angle_label(angle: str, language: str) -> str:
