@@ -119,7 +119,7 @@ def render_page(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date,
             parts.append(f'<div class="why">{escape(topic.why)}</div>')
         for idea in topic.ideas:
             tags = escape(" ".join(idea.hashtags))
-            warning = getattr(idea, "warning", "")
+            warning = idea.warning
             parts.append(
                 f'<div class="idea"><span class="lang">[{escape(idea.language.upper())}] '
                 f'{escape(idea.platform)} · {escape(idea.angle.replace("_", " "))}</span>'
@@ -138,7 +138,7 @@ def render_page(con: duckdb.DuckDBPyConnection, client: ClientConfig, day: date,
             parts.append('<ul class="sources">' + "".join(links) + "</ul>")
         ideas.append("<article>" + "".join(parts) + "</article>")
     ideas_html = "".join(ideas) or '<p class="empty">No post ideas for this day.</p>'
-    moments = getattr(digest, "moments", None) or []
+    moments = digest.moments
     moments_html = ""
     if moments:
         moments_html = ("<section><h2>Coming up</h2><ul>" + "".join(

@@ -149,8 +149,7 @@ def _lines(text: str) -> str:
 
 
 def _moments(d: Digest) -> list[Moment]:
-    # `moments` arrived with the calendar work; older callers build Digests without it.
-    return list(getattr(d, "moments", None) or [])[:_MAX_MOMENTS]
+    return d.moments[:_MAX_MOMENTS]
 
 
 def _moment_line(m: Moment, today: date, langs: Sequence[str]) -> str:
@@ -220,9 +219,8 @@ def _topic_blocks(n: int, topic: DigestTopic, langs: Sequence[str]) -> list[dict
         ]
         if idea.hashtags:
             lines.append(escape(clean(" ".join(idea.hashtags))))
-        warning = getattr(idea, "warning", "")
-        if warning:
-            lines.append(f":warning: _{escape(clean(warning))}_")
+        if idea.warning:
+            lines.append(f":warning: _{escape(clean(idea.warning))}_")
         blocks.append(section(clip("\n".join(lines), budget)))
     if sources is not None:
         blocks.append(sources)
@@ -280,7 +278,7 @@ def render_text(d: Digest) -> str:
             ]
             if idea.hashtags:
                 out.append(f"   {phrase('tags', lang) + ':':<8} {clean(' '.join(idea.hashtags))}")
-            if getattr(idea, "warning", ""):
+            if idea.warning:
                 out.append(f"   {phrase('warning', lang)}: {clean(idea.warning)}")
         if topic.articles:
             out += ["", f"   {say('sources', langs)}:"]
@@ -328,7 +326,7 @@ def render_markdown(d: Digest) -> str:
                     f"> {_md(idea.hook)}", "", _md(idea.caption), ""]
             if idea.hashtags:
                 out += [" ".join(f"`{clean(t).replace('`', '')}`" for t in idea.hashtags), ""]
-            if getattr(idea, "warning", ""):
+            if idea.warning:
                 out += [f"_{phrase('warning', idea.language)}: {_md(idea.warning)}_", ""]
         if topic.articles:
             for s in topic.articles:
