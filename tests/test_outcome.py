@@ -5,14 +5,14 @@ stderr per failing source with its reason, and the run recorded in `runs`."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.feeds import news_entries, rss
 from trends.cli import main
-from trends.config import load_config
+from trends.config import ClientConfig, load_config
 from trends.outcome import Outcome, markdown
 from warehouse.writer import open_writer
 
@@ -257,3 +257,21 @@ def test_back_off_is_short_and_capped_by_every() -> None:
     assert due_sources([hourly], failed, NOW) == ([], ["A"])
     ok = {"A": SourceState("A", None, None, NOW - timedelta(minutes=59), 0)}
     assert due_sources([hourly], ok, NOW) == ([], ["A"])
+
+
+def test_the_score_outcome_lists_the_ideas_each_digest_shows() -> None:
+    from trends.decide.calendar import moments_between
+    from trends.decide.ideas.writer import prepare_ideas
+    from trends.decide.ideas_job import Draft, ScoreSummary
+    from trends.outcome import score_outcome
+
+    at = datetime(2026, 3, 10, 5, tzinfo=UTC)
+    eid = next(m for m in moments_between(date(2026, 3, 21), date(2026, 3, 21))
+               if m.kind == "holiday")
+    kopi = ClientConfig(id="kopi", name="Kopi", languages=("id", "en"), keywords=("kopi",))
+    ideas = prepare_ideas(kopi, eid, at.date())
+    summary = ScoreSummary(as_of=at, extracted=0, candidates=0, topics=0,
+                           drafts=[Draft(client=kopi, day=at.date(), as_of=at, ideas=ideas,
+                                         topics={})])
+    assert score_outcome(summary, []).details["ideas"] == {
+        "kopi": ["Hari Raya Idul Fitri (to prepare)"]}

@@ -132,7 +132,15 @@ def ingest_outcome(s: IngestSummary) -> Outcome:
 
 
 def score_outcome(s: ScoreSummary, trending: list[dict[str, Any]]) -> Outcome:
-    ideas = {cid: [t.label for t in topics] for cid, topics in s.selected.items()}
+    # Each client's ideas as its digest shows them: one per topic or moment, whatever its
+    # languages, the ones to prepare or light said so.
+    ideas: dict[str, list[str]] = {}
+    for d in s.drafts:
+        seen: dict[str, str] = {}
+        for i in d.ideas:
+            note = {"prepare": " (to prepare)", "light": " (light)"}.get(i.kind, "")
+            seen.setdefault(i.topic_key, i.topic_label + note)
+        ideas[d.client.id] = list(seen.values())
     details = {"as_of": s.as_of.isoformat(), "topics": s.topics, "extracted": s.extracted,
                "trending": trending, "ideas": ideas}
     return Outcome("score", s.text(), details=details)

@@ -56,13 +56,12 @@ class Draft:
 
 @dataclass(slots=True)
 class ScoreSummary:
-    """A scoring run: the candidates scored and each client's chosen topics."""
+    """A scoring run: the candidates scored and each client's drafts (its topics and ideas)."""
 
     as_of: datetime
     extracted: int
     candidates: int                  # candidates with a signal
     topics: int                      # the topics they made, as trending_now shows them
-    selected: dict[str, list[ScoredTopic]] = field(default_factory=dict)
     drafts: list[Draft] = field(default_factory=list)
     rewritten: int = 0               # ideas the LLM rewrote
     llm_note: str = ""               # what the LLM writer did, when one is configured
@@ -93,7 +92,6 @@ def score(con: duckdb.DuckDBPyConnection, config: Config, *, as_of: datetime | N
     summary = ScoreSummary(as_of=found.as_of, extracted=found.extracted,
                            candidates=found.candidates, topics=len(found.topics))
     summary.drafts = score_clients(con, config, found.topics, found.as_of)
-    summary.selected = {d.client.id: [t for t in d.topics.values()] for d in summary.drafts}
     return summary
 
 
