@@ -197,13 +197,15 @@ def demo_week(clients: Sequence[ClientConfig]) -> Iterator[Scored]:
                 yield from score_day(con, config, end - timedelta(days=n), "demo")
 
 
-def tempo_days(con: duckdb.DuckDBPyConnection) -> list[date]:
-    """The replay's days after its first week (a baseline to trend against)."""
+def replay_days(con: duckdb.DuckDBPyConnection, baseline_days: int) -> list[date]:
+    """The replay's local days after its first `baseline_days` (a baseline to trend against):
+    a week for the tempo year, a day for the hourly headlines (as bench/label_quality.py
+    scores them)."""
     first, last = con.execute("SELECT min(event_at), max(event_at) FROM items").fetchone() \
         or (None, None)
     if first is None or last is None:
         return []
-    day = (first.astimezone(JAKARTA) + timedelta(days=7)).date()
+    day = (first.astimezone(JAKARTA) + timedelta(days=baseline_days)).date()
     end = last.astimezone(JAKARTA).date()
     return [day + timedelta(days=n) for n in range((end - day).days + 1)]
 
@@ -211,6 +213,30 @@ def tempo_days(con: duckdb.DuckDBPyConnection) -> list[date]:
 def sample_days(days: Sequence[date], every: int = SAMPLE_EVERY) -> list[date]:
     """Every `every`th day of the replay, from the middle of the first stride."""
     return list(days[every // 2::max(every, 1)])
+
+
+def replay_config(db: Path, feeds: dict[str, str],
+                  clients: Sequence[ClientConfig]) -> Config:
+    """The config of a replay into `db`: one Indonesian RSS source per name -> URL of
+    `feeds`, and `clients`."""
+    config = parse_config({
+        "warehouse": {"path": str(db)},
+        "sources": [{"name": name, "kind": "rss", "language": "id", "url": url}
+                    for name, url in feeds.items()],
+    }, db.with_name("trends.toml"))
+    return dataclasses.replace(config, clients=tuple(clients))
+
+
+def score_days(con: duckdb.DuckDBPyConnection, config: Config, days: Sequence[date], hour: int,
+               source: str, *, every: int | None, sample_every: int) -> Iterator[Scored]:
+    """`days` scored at `hour` WIB: the sampled days and every `every`th day (None: the
+    sampled days only), each day on its own."""
+    sampled = set(sample_days(days, sample_every))
+    checked = set(days[::max(every, 1)]) if every is not None else set()
+    for day in sorted(sampled | checked):
+        as_of = datetime.combine(day, dtime(hour), JAKARTA).astimezone(UTC)
+        yield from score_day(con, config, as_of, source, sampled=day in sampled,
+                             checked=day in checked)
 
 
 def tempo_year(clients: Sequence[ClientConfig], *, every: int | None = 1,
@@ -222,35 +248,14 @@ def tempo_year(clients: Sequence[ClientConfig], *, every: int | None = 1,
     from warehouse.db import open_warehouse
 
     with tempfile.TemporaryDirectory(prefix="idea-quality-tempo-") as tmp:
-        db = Path(tmp) / "tempo.duckdb"
-        config = parse_config({
-            "warehouse": {"path": str(db)},
-            "sources": [{"name": name, "kind": "rss", "language": "id",
-                         "url": f"https://rss.tempo.co/{section}"}
-                        for name, section in SECTIONS.items()],
-        }, Path(tmp) / "trends.toml")
-        config = dataclasses.replace(config, clients=tuple(clients))
-        with open_warehouse(db) as con:
+        config = replay_config(Path(tmp) / "tempo.duckdb", {
+            name: f"https://rss.tempo.co/{section}" for name, section in SECTIONS.items()},
+            clients)
+        with open_warehouse(config.warehouse.path) as con:
             for name, section in SECTIONS.items():
                 replay(con, config, TEMPO / section, name)
-            days = tempo_days(con)
-            sampled = set(sample_days(days, sample_every))
-            checked = set(days[::max(every, 1)]) if every is not None else set()
-            for day in sorted(sampled | checked):
-                as_of = datetime.combine(day, dtime(TEMPO_HOUR), JAKARTA).astimezone(UTC)
-                yield from score_day(con, config, as_of, "tempo", sampled=day in sampled,
-                                     checked=day in checked)
-
-
-def hourly_days(con: duckdb.DuckDBPyConnection) -> list[date]:
-    """The hourly replay's days after its first (as bench/label_quality.py scores them)."""
-    first, last = con.execute("SELECT min(event_at), max(event_at) FROM items").fetchone() \
-        or (None, None)
-    if first is None or last is None:
-        return []
-    day = (first.astimezone(JAKARTA) + timedelta(days=1)).date()
-    end = last.astimezone(JAKARTA).date()
-    return [day + timedelta(days=n) for n in range((end - day).days + 1)]
+            yield from score_days(con, config, replay_days(con, 7), TEMPO_HOUR, "tempo",
+                                  every=every, sample_every=sample_every)
 
 
 def store_hourly(con: duckdb.DuckDBPyConnection, config: Config,
@@ -285,23 +290,13 @@ def hourly_replay(clients: Sequence[ClientConfig], *, every: int | None = 1,
     items = hourly_items()
     sites = sorted({i.source for i, _ in items})
     with tempfile.TemporaryDirectory(prefix="idea-quality-hourly-") as tmp:
-        db = Path(tmp) / "hourly.duckdb"
-        config = parse_config({
-            "warehouse": {"path": str(db)},
-            "sources": [{"name": site, "kind": "rss", "language": "id",
-                         "url": f"https://{re.sub(r'[^a-z0-9.]+', '-', site.lower())}/rss"}
-                        for site in sites],
-        }, Path(tmp) / "trends.toml")
-        config = dataclasses.replace(config, clients=tuple(clients))
-        with open_warehouse(db) as con:
+        config = replay_config(Path(tmp) / "hourly.duckdb", {
+            site: f"https://{re.sub(r'[^a-z0-9.]+', '-', site.lower())}/rss" for site in sites},
+            clients)
+        with open_warehouse(config.warehouse.path) as con:
             store_hourly(con, config, items)
-            days = hourly_days(con)
-            sampled = set(sample_days(days, sample_every))
-            checked = set(days[::max(every, 1)]) if every is not None else set()
-            for day in sorted(sampled | checked):
-                as_of = datetime.combine(day, dtime(HOURLY_HOUR), JAKARTA).astimezone(UTC)
-                yield from score_day(con, config, as_of, "hourly", sampled=day in sampled,
-                                     checked=day in checked)
+            yield from score_days(con, config, replay_days(con, 1), HOURLY_HOUR, "hourly",
+                                  every=every, sample_every=sample_every)
 
 
 # --- --checks ------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ import tempfile
 import time
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -197,23 +198,25 @@ def named(query: str, labels: list[str]) -> bool:
 # Judgements
 
 
-def judgements() -> dict[tuple[str, str], tuple[str, str, str]]:
-    """(day, label) -> (verdict, story tag, reason) from the labelled file."""
-    if not LABELS.exists():
+def judgements(path: Path = LABELS) -> dict[tuple[str, str], tuple[str, str, str]]:
+    """(day, label) -> (verdict, story tag, reason) from a labelled file (bench/quality_tempo.py
+    reads the tempo year's)."""
+    if not path.exists():
         return {}
-    with LABELS.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding="utf-8", newline="") as f:
         return {(r["day"], r["label"]): (r["verdict"], r.get("story") or "", r.get("reason") or "")
                 for r in csv.DictReader(f)}
 
 
-def verdicts(day: date, rows: list[Row], judged: dict[tuple[str, str], tuple[str, str, str]]
-             ) -> list[str | None]:
-    """Each row's verdict in its list: a row of a story already above it is a duplicate
-    (judged by the story tags), else its own verdict; None where it was never judged."""
+def verdicts(day: date, labels: Sequence[str],
+             judged: dict[tuple[str, str], tuple[str, str, str]]) -> list[str | None]:
+    """Each label's verdict in its top list: a label of a story already above it is a
+    duplicate (judged by the story tags), else its own verdict; None where it was never
+    judged."""
     out: list[str | None] = []
     seen: set[str] = set()
-    for row in rows:
-        verdict = judged.get((day.isoformat(), row.label))
+    for label in labels:
+        verdict = judged.get((day.isoformat(), label))
         if verdict is None:
             out.append(None)
             continue
@@ -232,7 +235,7 @@ def junk_share(days: dict[date, list[Row]], judged: dict[tuple[str, str], tuple[
     for day, rows in days.items():
         if (day >= FIRST_UNTOUCHED) != (part == "untouched"):
             continue
-        for verdict in verdicts(day, rows, judged):
+        for verdict in verdicts(day, [r.label for r in rows], judged):
             total += 1
             if verdict is None:
                 unknown += 1
@@ -340,7 +343,7 @@ def main() -> int:
             continue
         print(f"\n{day:%a %d %b %Y}, 12:00 WIB")
         rows = days.get(day, [])
-        for r, verdict in zip(rows, verdicts(day, rows, judged)):
+        for r, verdict in zip(rows, verdicts(day, [r.label for r in rows], judged)):
             _, tag, reason = judged.get((day_text, r.label), ("", "", ""))
             print(f"{r.rank:3}. {r.label[:40]:40} {r.state:8} {r.mentions:3} items "
                   f"{r.breadth:2} src  [{verdict or '?'}{' ' + tag if tag else ''}"

@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.label_quality import judgements, verdicts  # noqa: E402
 from trends.collect.replay_job import replay  # noqa: E402
 from trends.config import parse_config  # noqa: E402
 from trends.understand.clusters import cluster_topics  # noqa: E402
@@ -259,31 +260,20 @@ def main() -> int:
 def _judged_share(daily, judged_days: list[date]) -> float | None:  # type: ignore[no-untyped-def]
     """The junk share of the judged days' top lists by the rubric (docs/labels.md): a row
     whose story tag is a row above's is a duplicate."""
-    import csv
-
     if not LABELS.exists():
         print(f"no judged labels ({LABELS})")
         return None
-    with LABELS.open(encoding="utf-8", newline="") as f:
-        judged = {(r["day"], r["label"]): (r["verdict"], r.get("story") or "")
-                  for r in csv.DictReader(f)}
+    judged = judgements(LABELS)
     total = junk = unknown = 0
     reasons: dict[str, int] = defaultdict(int)
     for d in judged_days:
-        seen: set[str] = set()
-        for c in daily[d]:
+        for verdict in verdicts(d, [c.signal.label for c in daily[d]], judged):
             total += 1
-            verdict = judged.get((d.isoformat(), c.signal.label))
             if verdict is None:
                 unknown += 1
-                continue
-            name, tag = verdict
-            if tag and tag in seen:
-                name = "duplicate"
-            seen.add(tag) if tag else None
-            if name != "real":
+            elif verdict != "real":
                 junk += 1
-                reasons[name] += 1
+                reasons[verdict] += 1
     n = total - unknown
     if not n:
         print("no judged label shown")
