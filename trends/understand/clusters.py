@@ -85,9 +85,9 @@ def _one_row_per_story(clusters: list[Cluster], items: dict[str, frozenset[str]]
     """Fold a named topic into a stronger one that tells the same story, so that the officer
     reads one row per story: when the names of one label are all in the other's ("Bencana di
     Sumatera" into "Banjir Sumatera", "erupsi Semeru" into "Gunung Semeru", "Yahya Cholil"
-    into "Gus Yahya"), or
-    when most of the items its label stands for are among the stronger topic's ("Ranu
-    Kumbolo" into "Gunung Semeru" on the day of the eruption, once "erupsi Semeru" is in it).
+    into "Gus Yahya"), or when most of the items its label stands for are among the stronger
+    topic's ("Ranu Kumbolo" into "Gunung Semeru" on the day of the eruption, once "erupsi
+    Semeru" is in it).
     Folding repeats until nothing moves, since each fold widens a topic's items. The folded
     topic's candidates stay its members."""
     # What a topic is told by: the items of its label, and of the labels folded into it (not
@@ -200,7 +200,7 @@ def _whole_name(best: TopicSignal, members: list[TopicSignal],
         return best
     mine = items.get(best.key, frozenset())
     longer = [m for m in members
-              if m.key != best.key and f" {best.key} " in f" {m.key} "
+              if m.key != best.key and _contains(m.key, best.key)
               and len(m.label.split()) <= 5 and m.kind not in ("query",)
               and _names_before(m.key, best.key, names)
               and label_problem(m.label, m.kind, names) is None

@@ -32,10 +32,9 @@ def extract_all(rows: Sequence[tuple[Any, ...]],
     """The candidates of the rows (pending_items'), and the word roots that had to be
     computed for them (by this process or a worker) and are to be stored."""
     texts = [(r[1], r[2], r[3], r[6]) for r in rows]
+    learned: dict[str, str] = {}
     if workers <= 1 or len(texts) < PARALLEL_MIN_ITEMS:
-        found_here = candidates_and_roots(texts)
-        progress.advance("items extracted", len(texts))
-        return found_here
+        return _here(texts, learned), learned
     chunks = [texts[i:i + CHUNK_ITEMS] for i in range(0, len(texts), CHUNK_ITEMS)]
     results: list[CandidateColumns | None] = [None] * len(chunks)
     # forkserver, not fork: the caller holds DuckDB's threads (and maybe Prefect's), and a
@@ -43,7 +42,6 @@ def extract_all(rows: Sequence[tuple[Any, ...]],
     # preloads trends.understand.candidates alone (not duckdb, pyarrow or this module).
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["trends.understand.candidates"])
-    learned: dict[str, str] = {}
     # Workers start knowing every root this process knows (see trends.understand.nlp.stem).
     with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx, initializer=_start_worker,
                              initargs=(os.getpid(), known_roots())) as pool:
@@ -82,22 +80,18 @@ def extract_all(rows: Sequence[tuple[Any, ...]],
         starter.start()
         while front < back:
             results[front] = _here(chunks[front], learned)
-            progress.advance("items extracted", len(chunks[front]))
             front += 1
             if not starter.is_alive():
                 for future in [f for f in queued if f.done()]:
                     i = queued.pop(future)
                     results[i] = _result(future, chunks[i], learned)
-                    progress.advance("items extracted", len(chunks[i]))
                 if not broken:
                     send(for_workers())
         starter.join()
         for i in unsent:
             results[i] = _here(chunks[i], learned)
-            progress.advance("items extracted", len(chunks[i]))
         for future, i in queued.items():
             results[i] = _result(future, chunks[i], learned)
-            progress.advance("items extracted", len(chunks[i]))
     found = CandidateColumns.empty()
     for part in results:
         assert part is not None     # every chunk was done by this process or a worker
@@ -116,6 +110,7 @@ def _here(chunk: Sequence[tuple[Any, ...]], learned: dict[str, str]) -> Candidat
     """Extract a chunk in this process, adding the roots it computed to `learned`."""
     found, roots = candidates_and_roots(chunk)
     learned.update(roots)
+    progress.advance("items extracted", len(chunk))
     return found
 
 
@@ -127,6 +122,7 @@ def _result(future: Future[tuple[CandidateColumns, dict[str, str]]],
         # A worker died (killed, out of memory): extract its chunk here rather than fail.
         return _here(chunk, learned)
     learned.update(roots)
+    progress.advance("items extracted", len(chunk))
     return found
 
 

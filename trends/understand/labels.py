@@ -48,7 +48,6 @@ NAME, EDITION, BROAD, COMMON, VERB, FUNCTION = ("name", "edition", "broad", "com
                                                 "function")
 
 GENERIC_WORDS = frozenset(data_lines("generic_words.txt"))
-_GENERIC_WORDS = GENERIC_WORDS
 _HEADLINE_VERBS = frozenset(data_lines("headline_verbs.txt"))
 _DANGLING = frozenset(data_lines("dangling_words.txt"))
 # Words that follow a place's name as part of it: "Jakarta Utara", "Sumatera Barat".
@@ -103,7 +102,7 @@ def label_problem(label: str, kind: str, names: Collection[str] = ()) -> str | N
         return FRAGMENT
     if any(w in _VERSUS for w in words):
         return None if is_match(label) else FRAGMENT
-    if all(c in (BROAD, EDITION) or w in _NAME_PARTS or w in _GENERIC_WORDS
+    if all(c in (BROAD, EDITION) or w in _NAME_PARTS or w in GENERIC_WORDS
            for w, c in zip(words, classes)):
         return TOO_BROAD_LABEL if BROAD in classes else GENERIC
     if " ".join(words) in TOO_BROAD:
@@ -113,15 +112,15 @@ def label_problem(label: str, kind: str, names: Collection[str] = ()) -> str | N
     if len(words) > 1:
         # An event at a place ("Banjir Sumatera", "Pemilu Malaysia"), an edition of
         # something ("Piala Dunia 2026", "UMP 2026").
-        if (any(w in TOO_BROAD_PLACES and w not in _GENERIC_WORDS for w in words)
-                and any(c == COMMON and w not in _GENERIC_WORDS for w, c in zip(words, classes))):
+        if (any(w in TOO_BROAD_PLACES and w not in GENERIC_WORDS for w in words)
+                and any(c == COMMON and w not in GENERIC_WORDS for w, c in zip(words, classes))):
             return None
         if len(words) >= 3 and classes[-1] == EDITION and any(
-                c == COMMON and w not in _GENERIC_WORDS for w, c in zip(words, classes)):
+                c == COMMON and w not in GENERIC_WORDS for w, c in zip(words, classes)):
             return None
         # Capitals in running text ("Piala Dunia", "Super Bowl"), but not on role nouns nor
         # beside a body ("Putusan MK").
-        if kind == "name" and not any(w in _BODIES or (w in _GENERIC_WORDS and w not in TOO_BROAD)
+        if kind == "name" and not any(w in _BODIES or (w in GENERIC_WORDS and w not in TOO_BROAD)
                                       for w in words):
             return None
     return GENERIC
@@ -154,6 +153,7 @@ def label_words(label: str) -> list[str]:
     return [w.lower().lstrip("#") for w in _WORD.findall(label)]
 
 
+# Each word is classed once: the wordfreq and dictionary look-ups below run on a miss only.
 @functools.lru_cache(maxsize=65536)
 def word_class(word: str) -> str:
     """NAME, EDITION, BROAD, COMMON, VERB or FUNCTION for one lowercase word, out of context."""
@@ -165,7 +165,7 @@ def word_class(word: str) -> str:
         return BROAD                # before the verbs: "Bekasi" is no "bekas" + -i
     if word in _HEADLINE_VERBS or _affixed_verb(word):
         return VERB
-    if (word in _GENERIC_WORDS or is_common_word(word) or _LOAN_NOUN.fullmatch(word)
+    if (word in GENERIC_WORDS or is_common_word(word) or _LOAN_NOUN.fullmatch(word)
             or _frequent_english(word) or _frequent_elsewhere(word) or len(word) < 2):
         return COMMON
     return NAME
@@ -183,7 +183,7 @@ def _classes(label: str, words: list[str], names: Collection[str]) -> list[str]:
         c = classes[i]
         if c == NAME and orig.islower():
             classes[i] = COMMON         # written in lowercase: "harassing athletes"
-        elif c in (NAME, EDITION, BROAD) or w in _GENERIC_WORDS:
+        elif c in (NAME, EDITION, BROAD) or w in GENERIC_WORDS:
             continue
         elif not shouting and orig.isalpha() and orig.isupper() and 2 <= len(orig) <= 6:
             classes[i] = BROAD if w in TOO_BROAD else NAME     # "AS", "MK": not "as", "mk"
@@ -210,17 +210,15 @@ def _foreign(word: str) -> bool:
     return word in FUNCTION_WORDS_ANY and word not in _NATIVE_FUNCTION
 
 
-@functools.lru_cache(maxsize=65536)
 def _frequent_english(word: str) -> bool:
     from wordfreq import zipf_frequency
 
     # "lineups": the plural's own frequency is low, its singular's is not.
     forms = {word, word[:-1]} if word.endswith("s") and len(word) > 4 else {word}
-    return any(zipf_frequency(f, "en") >= _COMMON_ZIPF
-               and zipf_frequency(f, "en") >= zipf_frequency(f, "id") for f in forms)
+    return any((en := zipf_frequency(f, "en")) >= _COMMON_ZIPF and en >= zipf_frequency(f, "id")
+               for f in forms)
 
 
-@functools.lru_cache(maxsize=65536)
 def _frequent_here(word: str) -> bool:
     """A word of another language's stopword list that Indonesian or English text uses as a
     word of its own: "tempo", "final", "solo", "sara" (short ones stay function words)."""
@@ -230,7 +228,6 @@ def _frequent_here(word: str) -> bool:
                                or zipf_frequency(word, "en") >= 3.0)
 
 
-@functools.lru_cache(maxsize=65536)
 def _frequent_elsewhere(word: str) -> bool:
     """A frequent word of one of the other languages that Indonesian and English text hardly
     use: "jogo", "partido", "wedstrijd". A place or a club is frequent in its own language
