@@ -29,7 +29,7 @@ from warehouse.paths import ensure_parent, storage_error
 
 __all__ = ["OLDEST_READER", "READABLE_STORAGE", "STORAGE_VERSION", "connect", "connect_locked",
            "connect_url", "migrate", "migrations", "open_warehouse", "rewrite_storage",
-           "storage_number"]
+           "storage_number", "transaction"]
 
 # The storage format the warehouse is written in (DuckDB's name for it), the number its file
 # header then carries, and the oldest DuckDB that opens it. DuckDB 1.0 reads that number too,
@@ -50,6 +50,19 @@ def migrations() -> list[tuple[int, str, str]]:
         if m:
             found.append((int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
     return sorted(found)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The block's statements as one transaction: committed when it ends, rolled back when it
+    raises, so that a failed run leaves the warehouse as it found it."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def migrate(con: duckdb.DuckDBPyConnection, *, before: int | None = None) -> list[str]:

@@ -36,14 +36,21 @@ def check_writable(warehouse: WarehouseConfig) -> None:
     if warehouse.url:
         return
     path, snapshot = warehouse.path, warehouse.snapshot_path
-    lock_path = Path(str(path) + ".lock")
     for file, what in ((path, WAREHOUSE), (snapshot, SNAPSHOT)):
         ensure_parent(file, what)
         if file.is_dir():
             raise storage_error(file, IsADirectoryError(errno.EISDIR, "Is a directory"),
                                 what) or WarehouseError(f"{file}: is a directory")
+    os.close(_open_lock(path))
+
+
+def _open_lock(path: str | Path) -> int:
+    """The file descriptor of `<warehouse>.lock`, created if need be, or the one-line
+    StoragePathError that says why it cannot be."""
+    lock_path = Path(str(path) + ".lock")
+    ensure_parent(lock_path, LOCK)
     try:
-        os.close(os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644))
+        return os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise (storage_error(lock_path, exc, LOCK) or exc) from None
 
@@ -53,12 +60,7 @@ def writer_lock(path: str | Path, *, wait: float = 0.0) -> Iterator[None]:
     """Serialize the runs that write one warehouse on this machine: an exclusive `flock` on
     `<warehouse>.lock`, waited for up to `wait` seconds. The kernel drops it when the holder
     dies, so a killed run never leaves a stale lock behind."""
-    lock_path = Path(str(path) + ".lock")
-    ensure_parent(lock_path, LOCK)
-    try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:
-        raise (storage_error(lock_path, exc, LOCK) or exc) from None
+    fd = _open_lock(path)
     try:
         deadline = time.monotonic() + wait
         while True:

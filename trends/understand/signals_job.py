@@ -17,6 +17,7 @@ from trends.understand.clusters import cluster_topics
 from trends.understand.extract_job import extract_pending
 from trends.understand.signals.vectorized import compute_signals
 from warehouse import understand as sql
+from warehouse.db import transaction
 
 __all__ = ["ARTICLES_PER_TOPIC", "TOP_TOPICS", "Trends", "update_trends"]
 
@@ -44,15 +45,10 @@ def update_trends(con: duckdb.DuckDBPyConnection, settings: SignalSettings, *,
                              baseline_days=settings.baseline_days, min_items=settings.min_items,
                              min_events=settings.min_events, buckets=settings.buckets)
     signals = compute_signals(stats, as_of, settings)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         sql.save_signals(con, as_of, signals.table, utcnow())
         # Only the strongest become objects: clustering and relevance read their articles.
         topics = _topics(con, signals.top(TOP_TOPICS), as_of, settings)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return Trends(as_of=as_of, extracted=extracted, candidates=len(signals), topics=topics)
 
 
