@@ -77,6 +77,8 @@ DATA = ROOT / "tests" / "data" / "ideas"
 CLIENTS = DATA / "clients.toml"
 LABELS = DATA / "labels.csv"
 RELEVANCE_LABELS = DATA / "relevance_labels.csv"
+# The texts the labels judged: the sample the labellers read (labels.csv holds only verdicts).
+LABELLED_TEXTS = DATA / "sample_ideas.csv"
 TEMPO = ROOT.parent / "shared" / "fixtures" / "real" / "tempo"
 SECTIONS = {"Tempo Ekonomi": "ekonomi", "Tempo Hukum": "hukum"}
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -441,8 +443,12 @@ def kind_counts(rows: Sequence[dict[str, str]]) -> None:
         print(f"  {name:<10}{len(mine):>7}" + "".join(f"{c:>9}" for c in cells))
 
 
-def idea_figures(current: list[dict[str, str]], labels: list[dict[str, str]]) -> None:
+def idea_figures(current: list[dict[str, str]], labels: list[dict[str, str]],
+                 judged_texts: Sequence[dict[str, str]] = ()) -> None:
+    """The labelled shares, each label counted only while the idea still reads as the text it
+    judged (`judged_texts`: the labelled sample)."""
     now = {r["id"]: r for r in current}
+    texts = {r["id"]: r for r in judged_texts}
     judged: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     changed = gone = 0
     labelled_ids = set()
@@ -455,7 +461,8 @@ def idea_figures(current: list[dict[str, str]], labels: list[dict[str, str]]) ->
         if idea is None:
             gone += 1
             continue
-        if any(k in r and r[k] != idea[k] for k in ("hook", "caption")):
+        seen = texts.get(r["id"], r)
+        if any(k in seen and seen[k] != idea[k] for k in ("hook", "caption")):
             changed += 1          # the label was for another text
             continue
         for name in ("all", idea["replay"], f"kind {idea['kind']}"):
@@ -600,7 +607,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if figures:
         print()
         if args.labels.exists():
-            idea_figures(ideas, read_csv(args.labels))
+            idea_figures(ideas, read_csv(args.labels),
+                         read_csv(LABELLED_TEXTS) if LABELLED_TEXTS.exists() else [])
         else:
             print(f"no {args.labels}: label a sample first (--sample FILE); the ideas made now "
                   "on the sampled days:")
