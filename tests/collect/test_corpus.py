@@ -43,7 +43,7 @@ def expected_keys(body: bytes, headers: dict[str, str], url: str,
 
 
 @pytest.mark.fixtures
-@pytest.mark.parametrize("every", [pytest.param(10, id="every-10th-file"),
+@pytest.mark.parametrize("every", [pytest.param(20, id="every-20th-file"),
                                    pytest.param(1, id="all", marks=pytest.mark.slow)])
 def test_every_corpus_file_is_ingested_or_rejected_with_a_reason(
         write_config, feed_server, every: int) -> None:  # type: ignore[no-untyped-def]

@@ -211,6 +211,8 @@ def test_the_snapshot_is_in_the_storage_format_duckdb_1_x_reads(config: Config) 
     assert storage_number(config.warehouse.path) == READABLE_STORAGE
 
 
+# Slow: they need the side environments only .ci/run installs, and start other interpreters.
+@pytest.mark.slow
 @pytest.mark.skipif(not (OLDEST / "duckdb").exists(),
                     reason=f"DuckDB {OLDEST_READER} not installed in {OLDEST} (.ci/run does: "
                            f"pip install --target {OLDEST} duckdb=={OLDEST_READER})")
@@ -241,6 +243,7 @@ def test_the_oldest_supported_duckdb_opens_the_snapshot(config: Config) -> None:
 ANALYST = ROOT / ".venv" / "analyst"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (ANALYST / "pandas").exists() or not (ANALYST / "polars").exists(),
                     reason=f"the analyst extra's packages are not in {ANALYST} (.ci/run puts "
                            "them there, beside the pipeline's environment: docs/operations.md)")
