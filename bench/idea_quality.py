@@ -23,7 +23,7 @@ which is what `trends score` runs) in a temporary DuckDB warehouse, on:
         the ideas to label (every idea of the demo week, of every 12th tempo day and of every
         4th hourly day), and the top 10 topics (the topics the digest would choose from, best
         first, as many as score above 0: a tempo day has few) of every client-day of the demo
-        week and of tempo, and of every 4th hourly day, to label for relevance. Each row says
+        week, of tempo and of the hourly headlines, to label for relevance. Each row says
         its `replay` (demo | tempo | hourly), in the last column.
     .venv/bin/python bench/idea_quality.py
         the labelled figures: tests/data/ideas/labels.csv (id, label: postable | needs_rewrite
@@ -545,8 +545,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sampled: list[Scored] = []      # the client-days whose ideas are labelled
     ranked: list[Scored] = []       # the client-days whose top 10s are labelled
     checks = {name: Failures(excused=EXCUSED.get(name, {})) for name in REPLAYS}
-    # Only the ideas' sample needs no other tempo day: the checks and tempo's top 10s read
-    # them all. The hourly days are all read by the checks only: their top 10s are sampled.
+    # Only the ideas' sample needs no other day: the checks and the top 10s read them all.
     every = args.every if (args.checks or args.relevance_sample or figures) else None
     timing: dict[str, float] = {}
     scored_days: dict[str, set[date]] = defaultdict(set)
@@ -557,7 +556,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif source == "tempo":
             stream = tempo_year(clients, every=every, sample_every=args.sample_every)
         else:
-            stream = hourly_replay(clients, every=1 if args.checks else None,
+            stream = hourly_replay(clients, every=1 if every is not None else None,
                                    sample_every=args.hourly_sample_every)
         for s in stream:
             scored_days[source].add(s.day)
@@ -565,8 +564,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 checks[source].add(s)
             if s.sampled:
                 sampled.append(s)
-            if source != "hourly" or s.sampled:
-                ranked.append(s)
+            ranked.append(s)
         timing[source] = time.perf_counter() - t0
 
     picked = Counter(source for source, _ in {(s.source, s.day) for s in sampled})
