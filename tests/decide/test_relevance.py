@@ -96,6 +96,45 @@ def test_a_topic_the_audience_names_is_the_field_only_in_most_of_its_stories() -
     assert score_topic(broadcaster, ctx("Timnas Indonesia", texts))[0].link == "field"
 
 
+def test_a_derived_noun_never_matches_its_bare_root() -> None:
+    savings = [Keyword("tabungan")]
+    assert keyword_hits(savings, "Tabungan emas makin diminati")
+    assert keyword_hits(savings, "Tabungannya aman di bank")
+    assert not keyword_hits(savings, "Pertamina Tambah 1,1 Juta Tabung LPG 3 Kg")
+    trip = [Keyword("liburan")]
+    assert keyword_hits(trip, "Liburan akhir tahun ke Labuan Bajo")
+    assert not keyword_hits(trip, "Ganjil Genap Ditiadakan Saat Libur Tahun Baru")
+    assert keyword_hits([Keyword("nonton")], "Menonton timnas bareng")   # a root keeps its forms
+
+
+def test_a_keyword_in_another_sense_does_not_count() -> None:
+    gold = [Keyword("emas")]
+    assert keyword_hits(gold, "Harga Emas Antam Hari Ini Naik Rp 6.000 per Gram")
+    # the shipped senses (trends/decide/data/senses.toml): a gold medal is not gold to save in
+    assert not keyword_hits(gold, "Taekwondo sumbang emas untuk Indonesia pada SEA Games 2025")
+    bank = client("tabungan", audience=(Keyword("emas"),))
+    medals = ["Tim tenis putri Indonesia pertahankan medali emas SEA Games",
+              "Dua emas SEA Games untuk petembak Dewi Laila"]
+    t, _ = score_topic(bank, ctx("emas SEA Games", medals))
+    assert t.score == 0 and t.matched == []
+    # a client's own `unless` adds to the shipped ones
+    bar = [Keyword("bar", unless=("sinyal",))]
+    assert keyword_hits(bar, "Bar baru di Kemang")
+    assert not keyword_hits(bar, "Sinyal tinggal satu bar")
+
+
+def test_flag_keeps_a_sensitive_story_of_the_field_and_holds_back_one_of_the_audience() -> None:
+    sinking = ["Kapal wisata tenggelam di Labuan Bajo, empat turis dicari",
+               "Tujuh korban kapal wisata tenggelam di Labuan Bajo dievakuasi"]
+    airline = client("maskapai", audience=(Keyword("Labuan Bajo"),), policy="flag")
+    t, _ = score_topic(airline, ctx("Labuan Bajo", sinking))
+    assert t.link == "audience" and t.score == 0 and "held back: sensitive" in t.reason
+    delays = ["Maskapai tunda penerbangan, penumpang terlantar setelah kecelakaan di landasan",
+              "Kecelakaan di bandara: maskapai alihkan rute"]
+    t, _ = score_topic(airline, ctx("Kecelakaan di bandara", delays))
+    assert t.link == "field" and t.score > 0 and t.warning and "flagged: sensitive" in t.reason
+
+
 def test_label_match_counts_even_when_stories_are_few() -> None:
     t, _ = score_topic(client("harbolnas"), ctx("Harbolnas 12.12", ["Belanja akhir tahun"]))
     assert t.matched == ["harbolnas"] and t.score > 0
@@ -106,13 +145,15 @@ def test_config_accepts_plain_lists_and_tables(tmp_path: Path) -> None:
     path.write_text('''
 [[clients]]
 id = "kopi"
-keywords = ["kopi", {term = "kedai kopi", weight = 2, synonyms = ["coffee shop", "warkop"]}]
+keywords = ["kopi", {term = "kedai kopi", weight = 2, synonyms = ["coffee shop", "warkop"]},
+            {term = "emas", unless = ["medali"]}]
 policy = "flag"
 ''', encoding="utf-8")
     c = load_config(path).clients[0]
-    assert c.keywords == ("kopi", "kedai kopi")          # plain terms, as before
+    assert c.keywords == ("kopi", "kedai kopi", "emas")  # plain terms, as before
     assert c.keyword_specs == (Keyword("kopi"), Keyword("kedai kopi", 2.0,
-                                                        ("coffee shop", "warkop")))
+                                                        ("coffee shop", "warkop")),
+                               Keyword("emas", unless=("medali",)))
     assert c.policy == "flag"
     plain = tmp_path / "plain.toml"
     plain.write_text('[[clients]]\nid = "a"\nkeywords = ["kopi", "ngopi"]\n', encoding="utf-8")
@@ -124,6 +165,7 @@ policy = "flag"
     ('[{term = "kopi", weight = -1}]', "clients[0].keywords[0].weight"),
     ('[{term = "kopi", weight = "high"}]', "clients[0].keywords[0].weight"),
     ('[{term = "kopi", colour = "red"}]', "clients[0].keywords[0].colour"),
+    ('[{term = "emas", unless = "medali"}]', "clients[0].keywords[0].unless"),
     ('[{weight = 2}]', "clients[0].keywords[0].term"),
     ('[3]', "clients[0].keywords[0]"),
     ('[]', "clients[0].keywords"),

@@ -187,7 +187,7 @@ class _Parser:
     def keywords(self, t: dict[str, Any], where: str, name: str = "keywords", *,
                  required: bool = True) -> tuple[Keyword, ...]:
         """`keywords` (the brand's own field) or `audience` (what its audience cares about):
-        plain strings, or tables {term, weight, synonyms} mixed with them."""
+        plain strings, or tables {term, weight, synonyms, unless} mixed with them."""
         key = f"{where}.{name}"
         raw = t.get(name)
         if raw is None and not required:
@@ -208,7 +208,7 @@ class _Parser:
                 raise self.fail(f"{key}[{i}]", "must be a string or a table",
                                 'write "kopi" or {term = "kopi", weight = 2, '
                                 'synonyms = ["coffee"]}')
-            self.only_keys(entry, f"{key}[{i}]", {"term", "weight", "synonyms"})
+            self.only_keys(entry, f"{key}[{i}]", {"term", "weight", "synonyms", "unless"})
             term = self.string(entry, f"{key}[{i}]", "term")
             weight = entry.get("weight", 1.0)
             if isinstance(weight, bool) or not isinstance(weight, int | float) \
@@ -216,7 +216,8 @@ class _Parser:
                 raise self.fail(f"{key}[{i}].weight", f"bad weight {weight!r}",
                                 "use a number above 0 and at most 5 (1 is the default)")
             synonyms = self.strings(entry, f"{key}[{i}]", "synonyms")
-            specs.append(Keyword(term, float(weight), synonyms))
+            unless = self.strings(entry, f"{key}[{i}]", "unless")
+            specs.append(Keyword(term, float(weight), synonyms, unless))
         return tuple(specs)
 
     def client_dates(self, t: dict[str, Any], where: str) -> tuple[ClientDate, ...]:

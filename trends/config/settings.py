@@ -59,11 +59,13 @@ class SourceConfig:
 
 @dataclass(frozen=True, slots=True)
 class Keyword:
-    """A client keyword or phrase with its weight and synonyms (in any language)."""
+    """A client keyword or phrase with its weight and synonyms (in any language), and the
+    words that, in the same story, mean the keyword is used in another sense (`unless`)."""
 
     term: str
     weight: float = 1.0
     synonyms: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

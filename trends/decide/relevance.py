@@ -3,8 +3,12 @@ hard filters, calendar moments as a boost, and a diverse selection of the client
 
 Keywords are matched on match forms (lowercased, slang-normalized, stemmed:
 trends/understand/nlp/stem.py), so "ngopi", "kopinya" and "#NgopiSantai" all count for the
-keyword "kopi", and "menonton" for "nonton". A keyword may carry a weight and synonyms in either
-language (`Keyword` in trends/config/load.py). Exclusions stay on whole surface words: a client
+keyword "kopi", and "menonton" for "nonton". But a keyword that is a noun derived with "-an"
+never matches its bare root: "tabungan" (savings) is not "tabung" (a gas cylinder), "liburan"
+(a holiday trip) not "libur" (a day off). A keyword may carry a weight, synonyms in either
+language and the words that show another sense of it (`Keyword` in trends/config/load.py;
+trends/decide/data/senses.toml lists them for every client: "emas" beside "medali" is a medal,
+not gold to save in). Exclusions stay on whole surface words: a client
 who excludes "banjir" means the flood, and Sastrawi would also find it in "kebanjiran pesanan"
 (swamped with orders).
 """
@@ -12,15 +16,17 @@ who excludes "banjir" means the flood, and Sastrawi would also find it in "keban
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from importlib import resources
 
 from trends.config import ClientConfig, Keyword
 from trends.decide.safety import CATEGORY_LABELS, classify_topic, warning_text
 from trends.models import Moment, ScoredTopic, Sensitivity, TopicContext, TopicSignal
-from trends.understand.nlp.stem import in_dictionary, match_form
+from trends.understand.nlp.stem import in_dictionary, match_form, match_words, stem
 
 __all__ = ["AUDIENCE_WEIGHT", "LABEL_BONUS", "MIN_RELEVANCE", "MOMENT_BOOST",
            "MOMENT_MIN_STORIES", "count_matches",
@@ -110,15 +116,66 @@ def keyword_specs(client: ClientConfig) -> tuple[Keyword, ...]:
     return client.keyword_specs or tuple(Keyword(k) for k in client.keywords)
 
 
+@lru_cache(maxsize=100_000)
+def _text_words(text: str) -> tuple[str, ...]:
+    """The words behind `text_forms(text)`, one per form, before stemming."""
+    return tuple(match_words(_INNER_HYPHEN.sub(" ", text)))
+
+
+@lru_cache(maxsize=1)
+def _shipped_senses() -> dict[str, tuple[str, ...]]:
+    data = tomllib.loads(resources.files("trends.decide").joinpath("data", "senses.toml")
+                         .read_text(encoding="utf-8"))
+    return {term.lower(): tuple(entry.get("unless", ())) for term, entry in data.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class _Matcher:
+    """One keyword as it is looked for: the match forms of its term and synonyms, for each the
+    bare root a derived noun must not match (None: any form matches), and the forms of the
+    words that show another sense."""
+
+    variants: tuple[tuple[str, ...], ...]
+    bare_roots: tuple[str | None, ...]
+    unless: tuple[tuple[str, ...], ...]
+
+
+def _bare_root(variant: str) -> str | None:
+    """The root a one-word "-an" noun must not be matched on: "tabungan" -> "tabung"."""
+    words = match_words(variant)
+    if len(words) != 1 or not words[0].endswith("an"):
+        return None
+    root = stem(words[0])
+    return root if root != words[0] and in_dictionary(root) else None
+
+
 @lru_cache(maxsize=4096)
-def _variant_forms(spec: Keyword) -> tuple[tuple[str, ...], ...]:
-    return tuple(f for f in (text_forms(v) for v in (spec.term, *spec.synonyms)) if f)
+def _matcher(spec: Keyword) -> _Matcher:
+    variants = [(f, _bare_root(v)) for v in (spec.term, *spec.synonyms)
+                if (f := text_forms(v))]
+    unless = (*spec.unless, *_shipped_senses().get(spec.term.lower(), ()))
+    return _Matcher(variants=tuple(f for f, _ in variants),
+                    bare_roots=tuple(r for _, r in variants),
+                    unless=tuple(f for f in (text_forms(u) for u in unless) if f))
+
+
+def _matches(m: _Matcher, text: str) -> bool:
+    forms = text_forms(text)
+    found = False
+    for variant, bare in zip(m.variants, m.bare_roots, strict=True):
+        if bare is None:
+            found = _contains(forms, variant)
+        else:
+            found = any(f == variant[0] and w != bare
+                        for f, w in zip(forms, _text_words(text), strict=True))
+        if found:
+            break
+    return found and not any(_contains(forms, u) for u in m.unless)
 
 
 def keyword_hits(specs: Sequence[Keyword], text: str) -> list[Keyword]:
-    """The keywords (by term or synonym) found in one text."""
-    forms = text_forms(text)
-    return [k for k in specs if any(_contains(forms, v) for v in _variant_forms(k))]
+    """The keywords (by term or synonym) found in one text, in the sense the brand means."""
+    return [k for k in specs if _matches(_matcher(k), text)]
 
 
 def matches_any(words: Sequence[str], texts: Sequence[str]) -> int:
@@ -154,7 +211,8 @@ def score_topic(client: ClientConfig, ctx: TopicContext, moments: Sequence[Momen
 
     Returns the scored topic and the client's exclude term that blocked it, if any. A
     sensitive topic scores 0 for an `avoid` client and keeps its score, with a warning, for a
-    `flag` client. `moments` (soonest first) boost a relevant topic that ties in with one.
+    `flag` client when the client's field is in it (not its audience alone). `moments`
+    (soonest first) boost a relevant topic that ties in with one.
     """
     s = ctx.signal
     field_fit = _fit(keyword_specs(client), s.label, ctx.texts)
@@ -179,7 +237,10 @@ def score_topic(client: ClientConfig, ctx: TopicContext, moments: Sequence[Momen
                      key=lambda k: (-story_hits.get(k, 0), k))
     blocked = excluded_by(client, ctx)
     sensitive = topic_sensitivity(ctx)
-    avoided = sensitive is not None and client.policy == "avoid"
+    # `flag` keeps a sensitive story the brand has a stake in (an airline and a flight delay),
+    # warned; one its audience merely follows (a boat sinking at a holiday spot) is held back
+    # for every client: nobody rides a disaster for reach.
+    avoided = sensitive is not None and (client.policy == "avoid" or link == "audience")
     # Keywords in one story of several are a passing mention, not the brand's story: two
     # stories at least, or the label itself.
     relevant = ((bool(label_hits) or (relevance >= MIN_RELEVANCE
@@ -206,7 +267,7 @@ def score_topic(client: ClientConfig, ctx: TopicContext, moments: Sequence[Momen
         moment_day=moment.day if moment else None, queries=list(ctx.queries),
     )
     topic.reason = explain(s, story_hits, matching_stories, len(ctx.texts), blocked,
-                           sensitive=sensitive, policy=client.policy,
+                           sensitive=sensitive, policy="avoid" if avoided else client.policy,
                            moment=_moment_phrase(moment, today))
     return topic, blocked
 

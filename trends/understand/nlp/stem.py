@@ -15,8 +15,8 @@ from typing import Any
 from trends.understand.nlp.slang import normalize_slang
 from trends.understand.nlp.tokenize import mention_name, split_hashtag, tokenize
 
-__all__ = ["in_dictionary", "is_common_word", "known_roots", "learn_roots", "match_form", "stem",
-           "take_learned_roots"]
+__all__ = ["in_dictionary", "is_common_word", "known_roots", "learn_roots", "match_form",
+           "match_words", "stem", "take_learned_roots"]
 
 _VOWELS = frozenset("aeiou")
 
@@ -131,14 +131,12 @@ def _prefix_root(word: str) -> str | None:
     return None
 
 
-def match_form(text: str) -> list[str]:
-    """Text as matching tokens: lowercased, slang-normalized, stemmed.
+def match_words(text: str) -> list[str]:
+    """Text as the words `match_form` stems, one per match form: lowercased and
+    slang-normalized, hashtags split, mentions reduced to their handle.
 
-    Hashtags are split into their words and mentions keep only the handle, so that
-    "#NgopiSantai" matches the keyword "kopi".
-
-    >>> match_form("Ngopi dulu yg enak, promonya gede")
-    ['kopi', 'dulu', 'yang', 'enak', 'promo', 'besar']
+    >>> match_words("Ngopi dulu yg enak, #TabunganEmas")
+    ['kopi', 'dulu', 'yang', 'enak', 'tabungan', 'emas']
     """
     words: list[str] = []
     for token in tokenize(text):
@@ -148,4 +146,16 @@ def match_form(text: str) -> list[str]:
             words.append(mention_name(token))
         else:
             words.append(token)
-    return [stem(normalize_slang(w)) for w in words]
+    return [normalize_slang(w).lower() for w in words]
+
+
+def match_form(text: str) -> list[str]:
+    """Text as matching tokens: lowercased, slang-normalized, stemmed.
+
+    Hashtags are split into their words and mentions keep only the handle, so that
+    "#NgopiSantai" matches the keyword "kopi".
+
+    >>> match_form("Ngopi dulu yg enak, promonya gede")
+    ['kopi', 'dulu', 'yang', 'enak', 'promo', 'besar']
+    """
+    return [stem(w) for w in match_words(text)]
