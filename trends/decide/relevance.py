@@ -131,12 +131,11 @@ def _shipped_senses() -> dict[str, tuple[str, ...]]:
 
 @dataclass(frozen=True, slots=True)
 class _Matcher:
-    """One keyword as it is looked for: the match forms of its term and synonyms, for each the
-    bare root a derived noun must not match (None: any form matches), and the forms of the
+    """One keyword as it is looked for: for its term and each synonym, the match forms and the
+    bare root a derived noun must not match (None: any form matches); and the forms of the
     words that show another sense."""
 
-    variants: tuple[tuple[str, ...], ...]
-    bare_roots: tuple[str | None, ...]
+    variants: tuple[tuple[tuple[str, ...], str | None], ...]
     unless: tuple[tuple[str, ...], ...]
 
 
@@ -151,26 +150,24 @@ def _bare_root(variant: str) -> str | None:
 
 @lru_cache(maxsize=4096)
 def _matcher(spec: Keyword) -> _Matcher:
-    variants = [(f, _bare_root(v)) for v in (spec.term, *spec.synonyms)
-                if (f := text_forms(v))]
     unless = (*spec.unless, *_shipped_senses().get(spec.term.lower(), ()))
-    return _Matcher(variants=tuple(f for f, _ in variants),
-                    bare_roots=tuple(r for _, r in variants),
-                    unless=tuple(f for f in (text_forms(u) for u in unless) if f))
+    return _Matcher(
+        variants=tuple((f, _bare_root(v)) for v in (spec.term, *spec.synonyms)
+                       if (f := text_forms(v))),
+        unless=tuple(f for f in (text_forms(u) for u in unless) if f))
 
 
 def _matches(m: _Matcher, text: str) -> bool:
     forms = text_forms(text)
-    found = False
-    for variant, bare in zip(m.variants, m.bare_roots, strict=True):
+
+    def found(variant: tuple[str, ...], bare: str | None) -> bool:
         if bare is None:
-            found = _contains(forms, variant)
-        else:
-            found = any(f == variant[0] and w != bare
-                        for f, w in zip(forms, _text_words(text), strict=True))
-        if found:
-            break
-    return found and not any(_contains(forms, u) for u in m.unless)
+            return _contains(forms, variant)
+        return any(f == variant[0] and w != bare
+                   for f, w in zip(forms, _text_words(text), strict=True))
+
+    return any(found(v, bare) for v, bare in m.variants) \
+        and not any(_contains(forms, u) for u in m.unless)
 
 
 def keyword_hits(specs: Sequence[Keyword], text: str) -> list[Keyword]:
@@ -267,7 +264,7 @@ def score_topic(client: ClientConfig, ctx: TopicContext, moments: Sequence[Momen
         moment_day=moment.day if moment else None, queries=list(ctx.queries),
     )
     topic.reason = explain(s, story_hits, matching_stories, len(ctx.texts), blocked,
-                           sensitive=sensitive, policy="avoid" if avoided else client.policy,
+                           sensitive=sensitive, held_back=avoided,
                            moment=_moment_phrase(moment, today))
     return topic, blocked
 
@@ -316,13 +313,13 @@ def _moment_phrase(m: Moment | None, today: date | None) -> str | None:
 
 def explain(s: TopicSignal, story_hits: dict[str, int], matching: int, total: int | None = None,
             blocked: str | None = None, *, sensitive: Sensitivity | None = None,
-            policy: str = "avoid", moment: str | None = None) -> str:
+            held_back: bool = True, moment: str | None = None) -> str:
     """'matches kopi, nobar in 4 of 6 stories; rising, +320% vs its usual day; 18 mentions in
     24 h from 5 sources; ties in with ... in 3 days'."""
     parts = []
     if blocked:
         parts.append(f"excluded: mentions {blocked}")
-    if sensitive is not None and policy == "avoid":
+    if sensitive is not None and held_back:
         parts.append(f"held back: {_sensitive_phrase(sensitive)}")
     if story_hits:
         terms = ", ".join(sorted(story_hits, key=lambda k: (-story_hits[k], k))[:3])
@@ -340,7 +337,7 @@ def explain(s: TopicSignal, story_hits: dict[str, int], matching: int, total: in
                  f"{'source' if s.breadth == 1 else 'sources'}")
     if moment:
         parts.append(moment)
-    if sensitive is not None and policy == "flag":
+    if sensitive is not None and not held_back:
         parts.append(f"flagged: {_sensitive_phrase(sensitive)}")
     return "; ".join(parts)
 
